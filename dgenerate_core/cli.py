@@ -1,0 +1,56 @@
+"""The ``dgenerate`` entry point: fast paths first, then script modes, then one generation.
+
+Nothing at module level imports torch or diffusers; ``--version`` and ``--help`` must stay instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Sequence
+
+from dgenerate_core import __version__
+from dgenerate_core.errors import DgenerateError, ScriptExit
+
+
+def _print_error(err: BaseException, verbose: bool) -> None:
+    if verbose:
+        import traceback
+
+        traceback.print_exception(err, file=sys.stderr)
+    print(f"dgenerate: error: {err}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run dgenerate with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    verbose = "-v" in args or "--verbose" in args
+    try:
+        return _dispatch(args)
+    except ScriptExit as ex:
+        return ex.code
+    except DgenerateError as ex:
+        _print_error(ex, verbose)
+        return 1
+    except KeyboardInterrupt:
+        print("Exiting dgenerate due to keyboard interrupt!", file=sys.stderr)
+        return 1
+
+
+def _dispatch(args: list[str]) -> int:
+    if "--version" in args:
+        print(f"dgenerate v{__version__}")
+        return 0
+    if "--console" in args:
+        args.remove("--console")
+        from dgenerate_console.app import main as console_main
+
+        return console_main(args)
+    if "-h" in args or "--help" in args:
+        if "--sub-command" not in args:
+            from dgenerate_core.options import format_help
+
+            print(format_help())
+            return 0
+    from dgenerate_core import modes
+
+    return modes.run(args)
