@@ -25,3 +25,14 @@ def _private_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("USERPROFILE", str(home))
     monkeypatch.setenv("DGENERATE_CACHE", str(home / ".cache" / "dgenerate"))
     yield
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory):
+    """Tiny random-weight sd, sdxl, sdxl_refiner, sd3, flux, kolors pipelines (+ vae, lora, TI) on disk."""
+    try:
+        from tests.tiny_models import build_all
+    except ImportError:  # plain `pytest`: tests/ itself is on sys.path
+        from tiny_models import build_all
+
+    return build_all(str(tmp_path_factory.mktemp("tiny_models")))

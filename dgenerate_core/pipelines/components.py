@@ -1,0 +1,186 @@
+"""Component URIs: --vae, --unet, --transformer and --text-encoders, loaded through the object cache."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from dgenerate_core.errors import NotSupportedYet, UsageError
+from dgenerate_core.pipelines.cache import get_cache
+from dgenerate_core.pipelines.device import dtype_kwargs, hf_dtype_kwargs, resolve_dtype
+from dgenerate_core.pipelines.source import (Source, cache_key_path, classify, hf_cache_dir, is_single_file,
+                                             load_errors, localize)
+from dgenerate_core.pipelines.uris import Uri, parse_uri
+
+VAE_CLASSES = ("AutoencoderKL", "AsymmetricAutoencoderKL", "AutoencoderTiny", "ConsistencyDecoderVAE")
+TEXT_ENCODER_CLASSES = ("CLIPTextModel", "CLIPTextModelWithProjection", "T5EncoderModel",
+                        "DistillT5EncoderModel", "ChatGLMModel")
+_LOAD_ARGS = ("revision", "variant", "subfolder", "dtype")
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """What component URIs inherit from the main model options."""
+
+    variant: str | None
+    dtype: str           # --dtype name ('auto', 'float16', ...)
+    device: str
+    token: str | None
+    offline: bool
+    config_source: str | None = None  # diffusers folder / repo that holds configs for single files
+
+
+def _dtype(uri: Uri, d: Defaults) -> Any:
+    return resolve_dtype(uri.get_dtype(d.dtype), d.device)
+
+
+def _source(uri: Uri, d: Defaults, inherit_variant: bool) -> Source:
+    variant = uri.get("variant", d.variant if inherit_variant else None)
+    if variant is not None and variant.lower() == "null":
+        variant = None
+    return Source(uri.get("revision"), variant, uri.get("subfolder"), d.token, d.offline)
+
+
+def _cached(kind: str, key: tuple, factory: Callable[[], Any], shared: bool, label: str) -> Any:
+    if not shared:
+        return factory()
+    return get_cache(kind).get_or_create(key, factory, label)
+
+
+def _reject_quantizer(uri: Uri) -> None:
+    if "quantizer" in uri.args:
+        raise NotSupportedYet(f"{uri.option} quantizer= argument")
+
+
+def _from_pretrained_or_file(cls: Any, uri: Uri, path: str, d: Defaults, src: Source,
+                             dtype: Any, sub: str) -> Any:
+    path = localize(path, uri.option, d.offline, d.token)
+    kind = classify(path, uri.option, uri.raw)
+    with load_errors(uri.option, uri.raw, d.offline):
+        if kind == "file":
+            uri.reject(("revision", "variant", "subfolder"), "cannot be used with a single file")
+            if not hasattr(cls, "from_single_file"):
+                raise UsageError(f'{uri.option} "{uri.raw}": {cls.__name__} cannot be loaded '
+                                 "from a single file, use a folder or repository")
+            extra = {}
+            if d.config_source:
+                extra = {"config": d.config_source, "subfolder": sub}
+            return cls.from_single_file(os.path.expanduser(path), local_files_only=d.offline,
+                                        token=d.token, cache_dir=hf_cache_dir(), **extra,
+                                        **dtype_kwargs(dtype))
+        return cls.from_pretrained(os.path.expanduser(path) if kind == "dir" else path,
+                                   **src.kwargs(), **dtype_kwargs(dtype))
+
+
+def load_vae(text: str, d: Defaults, shared: bool = True) -> Any:
+    """``--vae Class;model=...;revision;variant;subfolder;dtype``."""
+    import diffusers
+
+    uri = parse_uri(text, "--vae", ("model",) + _LOAD_ARGS)
+    if uri.concept not in VAE_CLASSES:
+        raise uri.fail(f'unknown VAE class "{uri.concept}", use one of: ' + ", ".join(VAE_CLASSES))
+    path = uri.get("model")
+    if not path:
+        raise uri.fail('the "model" argument is required, e.g. AutoencoderKL;model=PATH')
+    if is_single_file(path) and uri.concept != "AutoencoderKL":
+        raise uri.fail(f"only AutoencoderKL can be loaded from a single file, not {uri.concept}")
+    src, dtype = _source(uri, d, inherit_variant=False), _dtype(uri, d)
+    cls = getattr(diffusers, uri.concept)
+    key = (uri.concept, cache_key_path(path), src, str(dtype),
+           cache_key_path(d.config_source or "") if is_single_file(path) else None)
+    return _cached("vae", key, lambda: _from_pretrained_or_file(cls, uri, path, d, src, dtype, "vae"),
+                   shared, text)
+
+
+def load_denoiser(text: str, kind: str, cls_name: str, d: Defaults, shared: bool = True) -> Any:
+    """``--unet`` / ``--transformer PATH;revision;variant;subfolder;dtype``."""
+    import diffusers
+
+    option = f"--{kind}"
+    uri = parse_uri(text, option, _LOAD_ARGS + ("quantizer",))
+    _reject_quantizer(uri)
+    path = uri.concept
+    if kind == "unet" and is_single_file(path):
+        raise NotSupportedYet("--unet single file checkpoints")
+    src, dtype = _source(uri, d, inherit_variant=True), _dtype(uri, d)
+    cls = getattr(diffusers, cls_name)
+    key = (cls_name, cache_key_path(path), src, str(dtype))
+    return _cached(kind, key, lambda: _from_pretrained_or_file(cls, uri, path, d, src, dtype, kind),
+                   shared, text)
+
+
+def text_encoder_names(pipe_cls: Any) -> list[str]:
+    """The pipeline's text encoder component names in order (text_encoder, text_encoder_2, ...)."""
+    import inspect
+
+    names = [n for n in inspect.signature(pipe_cls.__init__).parameters if n.startswith("text_encoder")]
+    return sorted(names, key=lambda n: (len(n), n))
+
+
+def _encoder_class(name: str, uri: Uri) -> Any:
+    if name == "DistillT5EncoderModel":
+        raise NotSupportedYet("--text-encoders DistillT5EncoderModel")
+    if name == "ChatGLMModel":
+        from diffusers.pipelines.kolors import ChatGLMModel
+
+        return ChatGLMModel
+    if name not in TEXT_ENCODER_CLASSES:
+        raise uri.fail(f'unknown text encoder class "{name}", use one of: '
+                       + ", ".join(TEXT_ENCODER_CLASSES))
+    import transformers
+
+    return getattr(transformers, name)
+
+
+def load_text_encoder(text: str, d: Defaults, shared: bool = True) -> Any:
+    """One ``--text-encoders`` URI: ``Class;model=...;revision;variant;subfolder;dtype``."""
+    uri = parse_uri(text, "--text-encoders", ("model",) + _LOAD_ARGS + ("quantizer", "mode"))
+    _reject_quantizer(uri)
+    if "mode" in uri.args:
+        raise NotSupportedYet("--text-encoders mode= argument")
+    cls = _encoder_class(uri.concept, uri)
+    path = uri.get("model")
+    if not path:
+        raise uri.fail('the "model" argument is required, e.g. CLIPTextModel;model=PATH')
+    if is_single_file(path):
+        raise NotSupportedYet("--text-encoders single file checkpoints")
+    src, dtype = _source(uri, d, inherit_variant=True), _dtype(uri, d)
+    kind = classify(path, uri.option, uri.raw)
+
+    def build() -> Any:
+        with load_errors(uri.option, uri.raw, d.offline):
+            return cls.from_pretrained(os.path.expanduser(path) if kind == "dir" else path,
+                                       **src.kwargs(), **hf_dtype_kwargs(dtype))
+
+    key = (uri.concept, cache_key_path(path), src, str(dtype))
+    return _cached("text_encoder", key, build, shared, text)
+
+
+def text_encoder_overrides(values: list[str] | None, pipe_cls: Any, d: Defaults,
+                           shared: bool = True) -> dict[str, Any]:
+    """from_pretrained keyword overrides for ``--text-encoders`` (``+`` default, ``null`` none)."""
+    if not values:
+        return {}
+    if any(v.strip().lower() == "help" for v in values):
+        raise UsageError('--text-encoders "help" prints help, it cannot be used to load a model')
+    names = text_encoder_names(pipe_cls)
+    if len(values) > len(names):
+        raise UsageError(f"--text-encoders: {len(values)} values given, but this model type has "
+                         f"{len(names)} text encoder(s): " + ", ".join(names))
+    out: dict[str, Any] = {}
+    for name, value in zip(names, values):
+        v = value.strip()
+        if v == "+":
+            continue
+        out[name] = None if v.lower() == "null" else load_text_encoder(v, d, shared)
+    return out
+
+
+def text_encoder_help(pipe: Any) -> str:
+    """``--text-encoders help``: the position and class of each text encoder of the model."""
+    lines = ["Text encoder type help:", ""]
+    for i, name in enumerate(text_encoder_names(type(pipe))):
+        enc = getattr(pipe, name, None)
+        lines.append(f"    {i} = {type(enc).__name__ if enc is not None else 'None'}")
+    return "\n".join(lines) + "\n"

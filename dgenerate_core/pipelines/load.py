@@ -1,0 +1,280 @@
+"""load_pipelines: the main model (folder, repo id or single file), its components and refiner."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+from dataclasses import dataclass, fields
+from typing import Any, Callable
+
+from dgenerate_core.errors import DgenerateError, ModelError, UsageError
+from dgenerate_core.pipelines import adapters, components
+from dgenerate_core.pipelines.cache import get_cache
+from dgenerate_core.pipelines.device import dtype_kwargs, is_accelerator, resolve_device, resolve_dtype
+from dgenerate_core.pipelines.modeltypes import ModelTypeInfo, canonical_model_type, model_type_info
+from dgenerate_core.pipelines.pipelineset import PipelineSet
+from dgenerate_core.pipelines.schedulers import remember_original
+from dgenerate_core.pipelines.source import Source, classify, hf_cache_dir, load_errors, localize
+from dgenerate_core.pipelines.uris import parse_uri
+
+_LOG = logging.getLogger("dgenerate")
+_TRANSFORMERS = {"sd3": "SD3Transformer2DModel", "flux": "FluxTransformer2DModel"}
+
+
+@dataclass(frozen=True)
+class LoadSpec:
+    """Every option that changes what is loaded: the object cache key of a PipelineSet."""
+
+    model_path: str
+    model_type: str = "sd"
+    revision: str | None = None
+    variant: str | None = None
+    subfolder: str | None = None
+    auth_token: str | None = None
+    offline_mode: bool = False
+    device: str | None = None
+    dtype: str | None = None
+    original_config: str | None = None
+    vae: str | None = None
+    unet: str | None = None
+    transformer: str | None = None
+    text_encoders: tuple[str, ...] = ()
+    loras: tuple[str, ...] = ()
+    lora_fuse_scale: float | None = None
+    textual_inversions: tuple[str, ...] = ()
+    sdxl_refiner: str | None = None
+    second_model_text_encoders: tuple[str, ...] = ()
+    safety_checker: bool = False
+    model_cpu_offload: bool = False
+    model_sequential_offload: bool = False
+    second_model_cpu_offload: bool = False
+    second_model_sequential_offload: bool = False
+    cwd: str = ""  # relative paths in URIs mean something else after \cd
+
+
+    @classmethod
+    def from_options(cls, opts: Any) -> "LoadSpec":
+        """Read the attributes of a RenderOptions-like object (missing ones are unset)."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name == "cwd":
+                continue
+            value = getattr(opts, f.name, None)
+            if value is None:
+                continue
+            if f.name == "revision" and value == "main":
+                value = None
+            values[f.name] = tuple(value) if isinstance(value, (list, tuple)) else value
+        if not values.get("model_path"):
+            raise UsageError("no model_path given: the first argument must be a model")
+        values["model_type"] = canonical_model_type(values.get("model_type"))
+        values["device"] = resolve_device(values.get("device"))
+        values["dtype"] = str(values.get("dtype") or "auto").lower()
+        values["cwd"] = os.getcwd()
+        return cls(**values)
+
+
+def load_pipelines(opts: Any) -> PipelineSet:
+    """The (cached) PipelineSet for these options; VAE tiling/slicing are applied on every call."""
+    spec = LoadSpec.from_options(opts)
+    pset = get_cache("pipeline").get_or_create(spec, lambda: _build(spec), spec.model_path)
+    pset.set_vae_options(bool(getattr(opts, "vae_tiling", False)),
+                         bool(getattr(opts, "vae_slicing", False)))
+    return pset
+
+
+def _check_offload(spec: LoadSpec, device: str) -> None:
+    for prefix in ("", "second_"):
+        if getattr(spec, f"{prefix}model_sequential_offload") and getattr(spec, f"{prefix}model_cpu_offload"):
+            dash = prefix.replace("_", "-")
+            raise UsageError(f"--{dash}model-sequential-offload and --{dash}model-cpu-offload "
+                             "cannot be used together")
+    wanted = [n for n in ("model_cpu_offload", "model_sequential_offload", "second_model_cpu_offload",
+                          "second_model_sequential_offload") if getattr(spec, n)]
+    if wanted and not is_accelerator(device):
+        flag = "--" + wanted[0].replace("_", "-")
+        raise DgenerateError(f"{flag} needs an accelerator device (cuda, xpu or mps), "
+                             f'but the device is "{device}"')
+
+
+def _check_components(spec: LoadSpec, info: ModelTypeInfo) -> None:
+    if spec.sdxl_refiner and not info.refiner:
+        raise UsageError(f"--sdxl-refiner cannot be used with --model-type {info.name}, "
+                         "only sdxl and kolors models take a refiner")
+    if spec.unet and info.denoiser != "unet":
+        raise UsageError(f"--unet cannot be used with --model-type {info.name}, use --transformer")
+    if spec.transformer and info.denoiser != "transformer":
+        raise UsageError("--transformer is only supported for --model-type sd3 and flux")
+    if spec.second_model_text_encoders and not spec.sdxl_refiner:
+        raise UsageError("--second-model-text-encoders needs --sdxl-refiner")
+
+
+def _offloader(device: str, sequential: bool, cpu: bool) -> Callable[[Any], None] | None:
+    """The offload hook installer for a pipeline (None: no offloading)."""
+    if sequential:
+        return lambda pipe: pipe.enable_sequential_cpu_offload(device=device)
+    if cpu:
+        return lambda pipe: pipe.enable_model_cpu_offload(device=device)
+    return None
+
+
+def _place(pipe: Any, device: str, offload: Callable[[Any], None] | None) -> None:
+    if offload is not None:
+        offload(pipe)
+    elif device != "cpu":  # loading puts every module on the cpu already
+        pipe.to(device)
+
+
+def _quiet_loading() -> None:
+    """No download / loading progress bars: dgenerate reports loading itself with -v."""
+    import diffusers
+    import transformers
+
+    diffusers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.disable_progress_bar()
+    logger = logging.getLogger("diffusers.pipelines.pipeline_utils")
+    if not any(isinstance(f, _NonStandardModuleFilter) for f in logger.filters):
+        logger.addFilter(_NonStandardModuleFilter())
+
+
+class _NonStandardModuleFilter(logging.Filter):
+    """Drop diffusers' warning that prints a whole module (e.g. Kolors' ChatGLMModel) repr."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("You have passed a non-standard module")
+
+
+def _build(spec: LoadSpec) -> PipelineSet:
+    import diffusers
+
+    _quiet_loading()
+    info = model_type_info(spec.model_type)
+    device = resolve_device(spec.device)
+    dtype = resolve_dtype(spec.dtype, device)
+    _check_offload(spec, device)
+    _check_components(spec, info)
+    kind = classify(localize(spec.model_path, "model_path", spec.offline_mode, spec.auth_token),
+                    "model_path")
+    cls = getattr(diffusers, info.class_name("txt2img"))
+    shared = not (spec.loras or spec.textual_inversions)  # those change weights in place
+    d = components.Defaults(spec.variant, spec.dtype or "auto", device, spec.auth_token,
+                            spec.offline_mode, None if kind == "file" else spec.model_path)
+    overrides = _component_overrides(spec, info, cls, d, shared)
+    _LOG.debug("loading %s model %s (%s, %s)", info.name, spec.model_path, device, dtype)
+    base = _load_main(spec, info, cls, kind, overrides, dtype)
+    if spec.loras:
+        adapters.apply_loras(base, list(spec.loras), spec.lora_fuse_scale, info.name,
+                             spec.offline_mode, spec.auth_token)
+    if spec.textual_inversions:
+        adapters.apply_textual_inversions(base, list(spec.textual_inversions), info.name,
+                                          spec.offline_mode, spec.auth_token)
+    offload = _offloader(device, spec.model_sequential_offload, spec.model_cpu_offload)
+    _place(base, device, offload)
+    refiner, offload_refiner = None, None
+    if spec.sdxl_refiner:
+        refiner = _load_refiner(spec, d, device, dtype)
+        offload_refiner = _offloader(device, spec.second_model_sequential_offload,
+                                     spec.second_model_cpu_offload)
+        _place(refiner, device, offload_refiner)
+    return PipelineSet(base, info, spec.model_path, device, dtype, refiner, offload, offload_refiner)
+
+
+def _component_overrides(spec: LoadSpec, info: ModelTypeInfo, cls: Any, d: components.Defaults,
+                         shared: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if spec.vae:
+        out["vae"] = components.load_vae(spec.vae, d)
+    if spec.unet:
+        out["unet"] = components.load_denoiser(spec.unet, "unet", "UNet2DConditionModel", d, shared)
+    if spec.transformer:
+        out["transformer"] = components.load_denoiser(spec.transformer, "transformer",
+                                                      _TRANSFORMERS[info.name], d, shared)
+    out.update(components.text_encoder_overrides(list(spec.text_encoders), cls, d, shared))
+    params = inspect.signature(cls.__init__).parameters
+    if "safety_checker" in params and not spec.safety_checker:
+        out["safety_checker"] = None
+        out["feature_extractor"] = None
+        out["requires_safety_checker"] = False
+    return out
+
+
+def _load_main(spec: LoadSpec, info: ModelTypeInfo, cls: Any, kind: str, overrides: dict,
+               dtype: Any) -> Any:
+    path = localize(spec.model_path, "model_path", spec.offline_mode, spec.auth_token)
+    path = os.path.expanduser(path) if kind != "repo" else path
+    src = Source(spec.revision, spec.variant, spec.subfolder, spec.auth_token, spec.offline_mode)
+    with load_errors("model_path", spec.model_path, spec.offline_mode):
+        if kind == "file":
+            if not info.single_file:
+                raise UsageError(f"--model-type {info.name} cannot be loaded from a single file "
+                                 "checkpoint, use a folder or repository")
+            extra = _single_file_config(spec.original_config)
+            pipe = cls.from_single_file(path, local_files_only=spec.offline_mode,
+                                        token=spec.auth_token, cache_dir=hf_cache_dir(),
+                                        **extra, **overrides,
+                                        **dtype_kwargs(dtype))
+        else:
+            if spec.original_config:
+                raise UsageError("--original-config can only be used with a single file checkpoint")
+            if spec.subfolder:  # pipelines have no subfolder argument: load the folder itself
+                path = _subfolder(path, kind, src)
+            pipe = cls.from_pretrained(path, **src.kwargs(subfolder=False), **overrides,
+                                       **dtype_kwargs(dtype))
+    remember_original(pipe)
+    object.__setattr__(pipe, "_dgenerate_model_path", spec.model_path)
+    return pipe
+
+
+def _single_file_config(original: str | None) -> dict[str, Any]:
+    """``--original-config``: an LDM .yaml file, or (our extension) a diffusers model folder whose
+    configs, tokenizers and scheduler describe the checkpoint, which needs no hub access at all."""
+    if not original:
+        return {}
+    path = os.path.expanduser(original)
+    if os.path.isdir(path):
+        return {"config": path}
+    if not os.path.isfile(path):
+        raise ModelError(f'--original-config "{original}": no such file or folder')
+    return {"original_config": path}
+
+
+def _subfolder(path: str, kind: str, src: Source) -> str:
+    """The local folder of ``--subfolder`` inside a folder or (downloaded) repository."""
+    if kind == "repo":
+        from huggingface_hub import snapshot_download
+
+        path = snapshot_download(path, revision=src.revision, token=src.token,
+                                 local_files_only=src.offline, cache_dir=hf_cache_dir(),
+                                 allow_patterns=[f"{src.subfolder}/*"])
+    folder = os.path.join(path, src.subfolder or "")
+    if not os.path.isdir(folder):
+        raise ModelError(f'--subfolder "{src.subfolder}": there is no such folder in the model')
+    return folder
+
+
+def _load_refiner(spec: LoadSpec, d: components.Defaults, device: str, dtype: Any) -> Any:
+    """``--sdxl-refiner PATH;revision;variant;subfolder;dtype`` as an SDXL img2img pipeline."""
+    from diffusers import StableDiffusionXLImg2ImgPipeline as cls
+
+    uri = parse_uri(spec.sdxl_refiner or "", "--sdxl-refiner", ("revision", "variant", "subfolder", "dtype"))
+    location = localize(uri.concept, "--sdxl-refiner", d.offline, d.token)
+    kind = classify(location, "--sdxl-refiner", uri.raw)
+    rdtype = resolve_dtype(uri.get_dtype(spec.dtype), device)
+    rd = components.Defaults(d.variant, uri.get_dtype(spec.dtype) or "auto", device, d.token, d.offline,
+                             None if kind == "file" else uri.concept)
+    overrides = components.text_encoder_overrides(list(spec.second_model_text_encoders), cls, rd)
+    path = os.path.expanduser(location) if kind != "repo" else location
+    with load_errors("--sdxl-refiner", uri.raw, d.offline):
+        if kind == "file":
+            uri.reject(("revision", "variant", "subfolder"), "cannot be used with a single file")
+            pipe = cls.from_single_file(path, local_files_only=d.offline, token=d.token,
+                                        cache_dir=hf_cache_dir(), **overrides,
+                                        **dtype_kwargs(rdtype))
+        else:
+            variant = uri.get("variant", spec.variant)
+            src = Source(uri.get("revision"), variant, uri.get("subfolder"), d.token, d.offline)
+            pipe = cls.from_pretrained(path, **src.kwargs(), **overrides, **dtype_kwargs(rdtype))
+    remember_original(pipe)
+    object.__setattr__(pipe, "_dgenerate_model_path", uri.concept)
+    return pipe

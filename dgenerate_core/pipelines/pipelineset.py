@@ -1,0 +1,107 @@
+"""PipelineSet: the loaded main model (and refiner) and its txt2img / img2img / inpaint pipelines."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from typing import Any, Callable
+
+from dgenerate_core.errors import ModelError, UsageError
+from dgenerate_core.pipelines.modeltypes import ModelTypeInfo
+from dgenerate_core.pipelines.schedulers import original_scheduler, remember_original, set_scheduler
+
+_LOG = logging.getLogger("dgenerate")
+
+_REFINER_CLASSES = {"txt2img": "StableDiffusionXLImg2ImgPipeline",
+                    "img2img": "StableDiffusionXLImg2ImgPipeline",
+                    "inpaint": "StableDiffusionXLInpaintPipeline"}
+
+
+def derive(base: Any, cls_name: str, place: Callable[[Any], None] | None) -> Any:
+    """``base`` itself when it is of class ``cls_name``, else a ``from_pipe`` sibling sharing weights."""
+    if type(base).__name__ == cls_name:
+        return base
+    import diffusers
+
+    pipe = getattr(diffusers, cls_name).from_pipe(base, scheduler=original_scheduler(base))
+    remember_original(pipe, original_scheduler(base))
+    object.__setattr__(pipe, "_dgenerate_model_path", getattr(base, "_dgenerate_model_path", None))
+    if place is not None:
+        place(pipe)
+    return pipe
+
+
+class PipelineSet:
+    """The pipelines of one loaded model; ``get(mode)`` builds each mode once."""
+
+    def __init__(self, base: Any, info: ModelTypeInfo, model_path: str, device: str, dtype: Any,
+                 refiner: Any = None, place: Callable[[Any], None] | None = None,
+                 place_refiner: Callable[[Any], None] | None = None) -> None:
+        self.base = base
+        self.info = info
+        self.model_type = info.name
+        self.model_path = model_path
+        self.device = device
+        self.dtype = dtype
+        self._refiner_base = refiner
+        self._place, self._place_refiner = place, place_refiner
+        self._pipes: dict[str, Any] = {}
+        self._refiners: dict[str, Any] = {}
+
+    def get(self, mode: str) -> Any:
+        """The pipeline for 'txt2img', 'img2img' or 'inpaint' (NotSupportedYet where none exists)."""
+        cls_name = self.info.class_name(mode)
+        if mode in self._pipes:
+            return self._pipes[mode]
+        self._check_inpaint_only(mode)
+        self._pipes[mode] = derive(self.base, cls_name, self._place)
+        return self._pipes[mode]
+
+    def _check_inpaint_only(self, mode: str) -> None:
+        unet = getattr(self.base, "unet", None)
+        channels = getattr(getattr(unet, "config", None), "in_channels", 4)
+        if mode != "inpaint" and channels == 9:
+            raise ModelError(f'model "{self.model_path}" is an inpainting model: it can only be used '
+                             "with an image seed that has a mask")
+
+    @property
+    def has_refiner(self) -> bool:
+        return self._refiner_base is not None
+
+    def refiner(self, mode: str) -> Any:
+        """The SDXL refiner pipeline for ``mode`` (img2img class, or inpaint), or None."""
+        if self._refiner_base is None:
+            return None
+        cls_name = _REFINER_CLASSES[mode]
+        if cls_name not in self._refiners:
+            self._refiners[cls_name] = derive(self._refiner_base, cls_name, self._place_refiner)
+        return self._refiners[cls_name]
+
+    def set_scheduler(self, pipe: Any, uri: str | None, option: str = "--scheduler") -> None:
+        """Swap ``pipe``'s scheduler for the URI's (None = the model's own); UsageError if invalid."""
+        set_scheduler(pipe, uri, option)
+
+    @staticmethod
+    def accepts(pipe: Any, kwarg: str) -> bool:
+        """True when the pipeline's ``__call__`` takes ``kwarg``."""
+        return kwarg in inspect.signature(type(pipe).__call__).parameters
+
+    def pipelines(self) -> list[Any]:
+        """Every pipeline built so far (main and refiner)."""
+        return [self.base, *self._pipes.values(), *(
+            [self._refiner_base] if self._refiner_base is not None else []), *self._refiners.values()]
+
+    def set_vae_options(self, tiling: bool, slicing: bool) -> None:
+        """Enable or disable VAE tiling and slicing on the main and refiner VAEs."""
+        for pipe in (self.base, self._refiner_base):
+            vae = getattr(pipe, "vae", None) if pipe is not None else None
+            if vae is None:
+                continue
+            for flag, on, off in ((tiling, "enable_tiling", "disable_tiling"),
+                                  (slicing, "enable_slicing", "disable_slicing")):
+                method = getattr(vae, on if flag else off, None)
+                if method is not None:
+                    method()
+                elif flag:
+                    raise UsageError(f"--vae-{'tiling' if on.endswith('tiling') else 'slicing'}: "
+                                     f"the VAE {type(vae).__name__} does not support it")
