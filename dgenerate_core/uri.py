@@ -151,7 +151,7 @@ def parse_uri(text: str, known_keys: Iterable[str] | None = None, option: str = 
 
 def quote_value(value: str) -> str:
     """Quote a value when needed so that ``parse_uri`` gives it back unchanged."""
-    plain = value and ";" not in value and value[0] not in "\"'" and value == value.strip()
+    plain = value and value == value.strip() and not any(c in value for c in ";=\"'")
     if plain:
         return value
     if '"' not in value:

@@ -80,7 +80,8 @@ def _rewrite_error(message: str) -> str:
         unknown = [t for t in tokens if t.startswith("-")]
         if unknown:
             return _unknown_option(unknown[0].split("=")[0])
-        return f"unexpected argument {tokens[0]!r} (only one model path may be given)"
+        extra = tokens[0] if tokens else ""
+        return f"unexpected argument {extra!r} (only one model path may be given)"
     match = _ARG_RE.match(message)
     if not match:
         return message

@@ -1,0 +1,90 @@
+"""The console protocol: framed commands in on stdin, framed events out on stdout (docs/protocol.md).
+
+A frame is the ASCII record separator 0x1E, one JSON object, and a newline. Event frames share
+stdout with the human output, which is left exactly as a terminal user would see it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+RS = "\x1e"
+PROTOCOL_VERSION = 1
+ENV_VAR = "DGENERATE_PROTOCOL"
+FLAG = "--shell-protocol"
+
+
+def enabled_by_env() -> bool:
+    """True when ``DGENERATE_PROTOCOL`` asks for the framed protocol."""
+    return os.environ.get(ENV_VAR, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def encode_frame(obj: dict[str, Any]) -> str:
+    """One frame: RS + compact ASCII JSON + newline (JSON escapes any RS or newline inside)."""
+    return RS + json.dumps(obj, ensure_ascii=True, separators=(",", ":"), default=str) + "\n"
+
+
+class ProtocolError(ValueError):
+    """A line on stdin that is not a valid command frame."""
+
+
+@dataclass
+class Command:
+    """One submitted command: ``id`` echoes back in its events, ``text`` is the script to run."""
+
+    id: str
+    text: str
+    type: str = "run"
+
+
+def decode_command(line: str, fallback_id: str) -> Command:
+    """Parse one stdin line (RS + JSON) into a :class:`Command`; raise ProtocolError if malformed."""
+    stripped = line.rstrip("\r\n")
+    if not stripped.startswith(RS):
+        raise ProtocolError("expected a framed command (0x1E followed by JSON)")
+    try:
+        obj = json.loads(stripped[1:])
+    except ValueError as ex:
+        raise ProtocolError(f"bad JSON in command frame: {ex}") from None
+    if not isinstance(obj, dict):
+        raise ProtocolError("a command frame must hold a JSON object")
+    kind = str(obj.get("type", "run"))
+    if kind not in ("run", "ping"):
+        raise ProtocolError(f'unknown command type "{kind}"')
+    text = obj.get("text", "")
+    if not isinstance(text, str):
+        raise ProtocolError('"text" must be a string')
+    raw_id = obj.get("id")
+    return Command(id=fallback_id if raw_id is None else str(raw_id), text=text, type=kind)
+
+
+class EventWriter:
+    """Writes event frames to the human output stream, thread-safe, flushing after each one."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._lock = threading.Lock()
+        self.command_id: str | None = None
+
+    def emit(self, event: str, **fields: Any) -> None:
+        """Write the ``event`` frame; ``id`` is the running command's unless given."""
+        payload: dict[str, Any] = {"event": event}
+        payload.update(fields)
+        if "id" not in payload and self.command_id is not None:
+            payload["id"] = self.command_id
+        frame = encode_frame(payload)
+        with self._lock:
+            self._out.flush()
+            self._out.write(frame)
+            self._out.flush()
+
+    def sink(self, event: str, fields: dict[str, Any]) -> None:
+        """An ``events.add_sink`` sink: forward engine events (image, animation, progress ...)."""
+        fields = dict(fields)
+        if "path" in fields and fields["path"] is not None:
+            fields["path"] = os.path.abspath(str(fields["path"]))
+        self.emit(event, **fields)

@@ -1,0 +1,96 @@
+r"""Cache directives: \clear_object_cache, \list_object_caches, \clear_device_cache, and the
+saved-modules directives (\save_modules, \use_modules, \clear_modules: not built yet)."""
+
+from __future__ import annotations
+
+import gc
+import re
+
+from dgenerate_core.errors import NotSupportedYet, ScriptError
+from dgenerate_core.script.registry import builtin
+
+DEVICE_RE = re.compile(r"^(cpu|mps|(cuda|xpu)(:\d+)?)$")
+# caches that exist once a model has used them (the manual's names)
+STANDARD_CACHES = ("pipeline", "unet", "vae", "text_encoder", "controlnet", "transformer",
+                   "adapter", "image_encoder")
+
+
+@builtin("clear_object_cache", r"""
+Free dgenerate's in-memory object caches (models kept between invocations):
+\clear_object_cache [NAME ...]
+
+With no names every cache is cleared; otherwise only the named ones (see \list_object_caches),
+for example pipeline, unet, vae, text_encoder, controlnet.
+""")
+def _clear_object_cache(ctx, args: list[str]) -> int:
+    from dgenerate_core import pipelines
+
+    present = pipelines.list_object_caches()
+    for name in args:
+        if name not in present and name not in STANDARD_CACHES:
+            raise ScriptError(f'\\clear_object_cache, object cache "{name}" does not exist.')
+    if not args:
+        pipelines.clear_object_cache()
+    for name in args:
+        if name in present:
+            pipelines.clear_object_cache(name)
+    return 0
+
+
+@builtin("list_object_caches", r"""
+List dgenerate's in-memory object caches and how many objects each holds.
+""")
+def _list_object_caches(ctx, args: list[str]) -> int:
+    from dgenerate_core import pipelines
+
+    ctx.print("Object caches:")
+    for name, count in sorted(pipelines.list_object_caches().items()):
+        ctx.print(f'    "{name}": {count} objects')
+    return 0
+
+
+@builtin("clear_device_cache", r"""
+Free memory that dgenerate holds on accelerator devices: \clear_device_cache DEVICE ...
+
+Devices are written like --device: cpu, cuda, cuda:1, xpu:0, mps.
+""")
+def _clear_device_cache(ctx, args: list[str]) -> int:
+    if not args:
+        raise ScriptError("\\clear_device_cache: expected at least one device, e.g. cuda:0")
+    for device in args:
+        if not DEVICE_RE.match(device):
+            raise ScriptError(f'\\clear_device_cache: invalid device "{device}"')
+    gc.collect()
+    for device in args:
+        kind = device.split(":")[0]
+        if kind in ("cuda", "xpu", "mps"):
+            import torch
+
+            backend = getattr(torch, kind, None)
+            if backend is not None and hasattr(backend, "empty_cache"):
+                backend.empty_cache()
+    return 0
+
+
+def _not_yet(name: str, help_text: str) -> None:
+    def run(ctx, args: list[str]) -> int:
+        raise NotSupportedYet(f"\\{name}")
+
+    builtin(name, help_text)(run)
+
+
+_not_yet("save_modules", r"""
+Save modules of the last main pipeline under a name: \save_modules NAME MODULE ...
+
+Modules: unet, vae, transformer, text_encoder, text_encoder_2, text_encoder_3, tokenizer,
+tokenizer_2, tokenizer_3, safety_checker, feature_extractor, image_encoder, adapter, controlnet,
+scheduler. They are listed in the template variable saved_modules. (Not supported yet.)
+""")
+_not_yet("use_modules", r"""
+Make the next invocation use the modules saved under NAME by \save_modules: \use_modules NAME
+(Not supported yet.)
+""")
+_not_yet("clear_modules", r"""
+Forget modules saved by \save_modules: \clear_modules [NAME ...]; with no name, all of them.
+(Not supported yet.)
+""")

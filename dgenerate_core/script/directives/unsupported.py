@@ -1,0 +1,37 @@
+"""Directives that alias sub-commands which are not built yet."""
+
+from __future__ import annotations
+
+from dgenerate_core.errors import NotSupportedYet
+from dgenerate_core.script.registry import builtin
+
+ALIASES = {
+    "image_process": ("image-process", """
+Process images, animated images and videos with image processors, like the image-process
+sub-command: \\image_process INPUT ... [-p PROCESSOR ...] [-o OUTPUT ...]. On success it sets
+last_images and last_animations. See \\image_process --help."""),
+    "prompt_upscale": ("prompt-upscale", """
+Upscale (expand) prompts with prompt upscalers, like the prompt-upscale sub-command; with
+--setp NAME the results are stored as a list in a template variable. See \\prompt_upscale --help."""),
+    "to_diffusers": ("to-diffusers", """
+Save a model (a single file checkpoint or a Hugging Face repository) as a diffusers folder, like
+the to-diffusers sub-command. See \\to_diffusers --help."""),
+    "civitai_links": ("civitai-links", """
+List the direct download links of the models on a CivitAI model page, like the civitai-links
+sub-command. See \\civitai_links --help."""),
+    "auto1111_metadata": ("auto1111-metadata", """
+Add Automatic1111 style metadata to an image written by dgenerate, from its own metadata or a
+config written by --output-configs, like the auto1111-metadata sub-command.
+See \\auto1111_metadata --help."""),
+}
+
+
+def _register(name: str, sub_command: str, help_text: str) -> None:
+    def run(ctx, args: list[str]) -> int:
+        raise NotSupportedYet(f"\\{name}")
+
+    builtin(name, f"Alias for: --sub-command {sub_command}\n{help_text}\n\n(Not supported yet.)")(run)
+
+
+for _name, (_sub, _help) in ALIASES.items():
+    _register(_name, _sub, _help)

@@ -1,0 +1,135 @@
+"""The Jinja2 environment of the config language: render first, then env expansion (§2.9–§2.10)."""
+
+from __future__ import annotations
+
+import inspect
+import os
+from typing import Any, Mapping
+
+import jinja2
+
+from dgenerate_core.errors import DgenerateError, ScriptError, ScriptExit
+from dgenerate_core.script import registry
+from dgenerate_core.script.envexpand import expand_env
+
+MARKUP = ("{{", "{%", "{#")
+
+
+class EnvNamespace:
+    """``{{ env.NAME }}``: the environment variable NAME, ``''`` when unset."""
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return os.environ.get(name, "")
+
+    def __getitem__(self, name: str) -> str:
+        return os.environ.get(name, "")
+
+    def __contains__(self, name: str) -> bool:
+        return name in os.environ
+
+    def __repr__(self) -> str:
+        return "<environment variables>"
+
+
+ENV = EnvNamespace()
+_CHECK_ENV = jinja2.Environment()
+
+
+def has_markup(text: str) -> bool:
+    """True when ``text`` contains Jinja markup."""
+    return any(m in text for m in MARKUP)
+
+
+def template_complete(text: str) -> bool:
+    """Whether a collected template block is balanced; raises ScriptError on a syntax error."""
+    try:
+        _CHECK_ENV.parse(text)
+    except jinja2.TemplateSyntaxError as ex:
+        message = str(ex.message or ex)
+        if "end of template" in message.lower() or "missing end of comment" in message.lower():
+            return False
+        raise ScriptError(f"Template Syntax Error: {message}", ex.lineno) from None
+    return True
+
+
+def _takes_argument(fn: Any) -> bool:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+               for p in params)
+
+
+def make_environment() -> jinja2.Environment:
+    """A plain Jinja2 environment carrying every template function (and filter) and ``env``."""
+    registry.ensure_loaded()
+    environment = jinja2.Environment(keep_trailing_newline=False)
+    update_functions(environment)
+    return environment
+
+
+def update_functions(environment: jinja2.Environment) -> None:
+    """(Re)install the registered functions as globals and filters, e.g. after a plugin load."""
+    environment.__dict__.pop("_dgenerate_templates", None)  # compiled with the old globals
+    own_globals = {"range", "dict", "lipsum", "cycler", "joiner", "namespace"}
+    for name, func in registry.FUNCTIONS.items():
+        if not (func.python and name in own_globals):
+            environment.globals[name] = func.fn
+        if not _takes_argument(func.fn):
+            continue
+        if func.python:  # Jinja's own filters of the same name (int, list, sum ...) stay
+            environment.filters.setdefault(name, func.fn)
+        else:
+            environment.filters[name] = func.fn
+    environment.globals["env"] = ENV
+
+
+def render(environment: jinja2.Environment, text: str, variables: Mapping[str, Any]) -> str:
+    """Render ``text`` (no-op without markup); errors become ScriptError with a template line."""
+    if not has_markup(text):
+        return text
+    try:
+        return _compiled(environment, text).render(dict(variables))
+    except jinja2.TemplateSyntaxError as ex:
+        raise ScriptError(f"Template Syntax Error: {ex.message}", ex.lineno) from None
+    except (ScriptError, ScriptExit):
+        raise
+    except DgenerateError as ex:
+        raise ScriptError(f"Template Render Error: {ex}", _template_lineno(ex)) from None
+    except Exception as ex:
+        raise ScriptError(f"Template Render Error: {type(ex).__name__}: {ex}",
+                          _template_lineno(ex)) from None
+
+
+_CACHE_SIZE = 512
+
+
+def _compiled(environment: jinja2.Environment, text: str) -> jinja2.Template:
+    """The compiled template for ``text`` (statements in loops are compiled once)."""
+    cache = environment.__dict__.setdefault("_dgenerate_templates", {})
+    template = cache.get(text)
+    if template is None:
+        if len(cache) >= _CACHE_SIZE:
+            cache.clear()
+        template = cache[text] = environment.from_string(text)
+    return template
+
+
+def _template_lineno(ex: BaseException) -> int | None:
+    """The template line an exception was raised on (from its traceback), if any."""
+    tb = ex.__traceback__
+    found = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            found = tb.tb_lineno
+        tb = tb.tb_next
+    return found
+
+
+def render_and_expand(environment: jinja2.Environment, text: str,
+                      variables: Mapping[str, Any]) -> str:
+    """Templates first, then ``$VAR``/``${VAR}``/``%VAR%`` expansion (the order of the manual)."""
+    return expand_env(render(environment, text, variables))
