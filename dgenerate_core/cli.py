@@ -34,6 +34,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Exiting dgenerate due to keyboard interrupt!", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # the reader of our output went away (``dgenerate --help | head``): stop quietly
+        _silence_stdout()
+        return 0
+
+
+def _silence_stdout() -> None:
+    """Point stdout at devnull so the interpreter's final flush cannot raise again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _dispatch(args: list[str]) -> int:

@@ -48,3 +48,15 @@ def test_python_dash_m_entry_point():
                           capture_output=True, text=True)
     assert proc.returncode == 0
     assert proc.stdout.strip() == "dgenerate v5.0.0"
+
+
+def test_closed_stdout_is_not_a_traceback():
+    """``dgenerate --functions-help | head -1`` ends quietly when the reader goes away."""
+    proc = subprocess.Popen([sys.executable, "-m", "dgenerate_core", "--functions-help"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**__import__("os").environ, "PYTHONUNBUFFERED": "1"})
+    proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "Traceback" not in err and "BrokenPipeError" not in err
