@@ -60,9 +60,13 @@ def test_unimplemented_model_types(mt):
 
 
 @pytest.mark.parametrize("fmt", ["pt", "pth", "safetensors"])
-def test_tensor_image_formats_not_supported_yet(fmt):
-    with pytest.raises(NotSupportedYet, match=f"--image-format {fmt}"):
-        _check("m", "-if", fmt)
+def test_tensor_image_formats_are_accepted(fmt):
+    _check("m", "-if", fmt)
+
+
+def test_tensor_image_format_rejects_metadata():
+    with pytest.raises(UsageError):
+        _check("m", "-if", "pt", "--output-metadata")
 
 
 def test_every_implemented_flag_listed_in_the_brief_is_implemented():

@@ -52,23 +52,25 @@ OUTPUT_OPTIONS: tuple[OptionSpec, ...] = (
            "Embed the reproducing configuration in PNG or JPEG output metadata.",
            implemented=True),
     option("-oam --output-auto1111-metadata", FLAG, "output",
-           "Embed Automatic1111-compatible generation parameters in PNG or JPEG output."),
+           "Embed Automatic1111-compatible generation parameters in PNG or JPEG output.",
+           implemented=True),
     option("-af --animation-format", ONE, "output",
            "Animation output format: mp4, png, apng, gif, webp, or frames (frames only).",
            metavar="FORMAT", parse=v.enum(v.ANIMATION_FORMATS, what="animation format"),
-           default="mp4"),
+           default="mp4", implemented=True),
     option("-if --image-format", ONE, "output",
            "Format of static images (a Pillow writable extension such as png, jpg, webp), or "
            "pt, pth, safetensors to save latents.", metavar="FORMAT",
            parse=v.enum(v.IMAGE_FORMATS, what="image format"), default="png", implemented=True),
     option("-nf --no-frames", FLAG, "output",
-           "Write only the animation file, not the individual frames."),
+           "Write only the animation file, not the individual frames.", implemented=True),
     option("-fs --frame-start", ONE, "output",
            "First frame (zero-based, inclusive) of animated inputs to process.",
-           metavar="FRAME_NUMBER", parse=v.INT_NONNEG, default=0),
+           metavar="FRAME_NUMBER", parse=v.INT_NONNEG, default=0, implemented=True),
     option("-fe --frame-end", ONE, "output",
            "Last frame (zero-based, inclusive) of animated inputs to process.",
-           metavar="FRAME_NUMBER", parse=v.INT_NONNEG, default_text="the last frame"),
+           metavar="FRAME_NUMBER", parse=v.INT_NONNEG, default_text="the last frame",
+           implemented=True),
 )
 
 IMAGE_SEED_OPTIONS: tuple[OptionSpec, ...] = (
@@ -119,8 +121,8 @@ GUIDANCE_OPTIONS: tuple[OptionSpec, ...] = (
            parse=v.INT_POS, product=True, default=[30], implemented=True),
     option("-ds --denoising-start", ONE, "denoising",
            "Start denoising at this fraction in [0, 1] of the timesteps (continue from noisy "
-           "latents).", metavar="FLOAT", parse=v.FLOAT_UNIT),
+           "latents).", metavar="FLOAT", parse=v.FLOAT_UNIT, implemented=True),
     option("-de --denoising-end", ONE, "denoising",
            "Stop denoising at this fraction in [0, 1] of the timesteps, leaving noisy latents.",
-           metavar="FLOAT", parse=v.FLOAT_UNIT),
+           metavar="FLOAT", parse=v.FLOAT_UNIT, implemented=True),
 )

@@ -55,17 +55,19 @@ ADETAILER_OPTIONS: tuple[OptionSpec, ...] = (
 
 INPAINT_CROP_OPTIONS: tuple[OptionSpec, ...] = (
     option("-ic --inpaint-crop", FLAG, "inpaint_crop",
-           "Inpaint a crop around each mask's bounds at full resolution and paste it back."),
+           "Inpaint a crop around each mask's bounds at full resolution and paste it back.",
+           implemented=True),
     option("-icp --inpaint-crop-paddings", LIST, "inpaint_crop",
            "Padding around the mask bounds (N, HxV or LxTxRxB), tried in turn; implies "
            "--inpaint-crop.", metavar="PADDING", parse=v.PAD, product=True,
-           default=[(32, 32, 32, 32)]),
+           default=[(32, 32, 32, 32)], implemented=True),
     option("-icm --inpaint-crop-masked", FLAG, "inpaint_crop",
            "Paste the crop back through the mask so only masked pixels change; implies "
-           "--inpaint-crop."),
+           "--inpaint-crop.", implemented=True),
     option("-icf --inpaint-crop-feathers", LIST, "inpaint_crop",
            "Feather widths (>= 0) for pasting the crop back, tried in turn; implies "
-           "--inpaint-crop.", metavar="FEATHER", parse=v.INT_NONNEG, product=True),
+           "--inpaint-crop.", metavar="FEATHER", parse=v.INT_NONNEG, product=True,
+           implemented=True),
 )
 
 

@@ -1,0 +1,132 @@
+"""``invoke_dgenerate``: parse, validate and render one dgenerate invocation.
+
+Nothing at module level imports torch; the pipelines are loaded inside the call.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from dgenerate_core.errors import UsageError
+
+_ALIGN_16 = ("sd3", "flux")
+
+
+@dataclass
+class InvocationResult:
+    """The outcome of one invocation: its options and the absolute paths written."""
+
+    options: Any
+    images: list[str] = field(default_factory=list)
+    animations: list[str] = field(default_factory=list)
+
+
+def _check_batch_grid(opts: Any) -> None:
+    grid = opts.batch_grid_size
+    if grid is None:
+        return
+    batch = opts.batch_size or 1
+    if grid[0] * grid[1] < batch:
+        raise UsageError(f"--batch-grid-size {grid[0]}x{grid[1]} has room for "
+                         f"{grid[0] * grid[1]} images, fewer than --batch-size {batch}")
+
+
+def _help_value(values: Any) -> str | None:
+    if values and len(values) == 1 and str(values[0]).lower() in ("help", "helpargs"):
+        return str(values[0]).lower()
+    return None
+
+
+def _print_component_help(opts: Any) -> bool:
+    """``--schedulers help`` and friends: load the model, print the listing, return True."""
+    asks = {dest: _help_value(getattr(opts, dest, None))
+            for dest in ("schedulers", "second_model_schedulers", "text_encoders",
+                         "second_model_text_encoders")}
+    asks = {dest: value for dest, value in asks.items() if value}
+    if not asks:
+        return False
+    from dgenerate_core.pipelines import load_pipelines, scheduler_help, text_encoder_help
+
+    quiet = opts.copy()
+    for dest in asks:
+        setattr(quiet, dest, None)
+        quiet.explicit.discard(dest)
+    pset = load_pipelines(quiet)
+    for dest, value in asks.items():
+        refiner = dest.startswith("second_model")
+        pipe = pset.refiner("img2img") if refiner else pset.get(
+            "img2img" if opts.image_seeds else "txt2img")
+        if pipe is None:
+            raise UsageError(f"--{dest.replace('_', '-')} help needs --sdxl-refiner")
+        if dest.endswith("schedulers"):
+            text = scheduler_help(pipe, with_args=value == "helpargs",
+                                  model_name=opts.sdxl_refiner if refiner else opts.model_path)
+        else:
+            text = text_encoder_help(pipe)
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+    return True
+
+
+def _output_settings(opts: Any, model_type: str) -> Any:
+    from dgenerate_core.render.output import OutputSettings
+    from dgenerate_core.render.plan import scheduler_combinations
+
+    return OutputSettings(
+        folder=os.path.abspath(os.path.expanduser(opts.output_path or "./output")),
+        prefix=opts.output_prefix, overwrite=bool(opts.output_overwrite),
+        image_format=(opts.image_format or "png").lower(), configs=bool(opts.output_configs),
+        metadata=bool(opts.output_metadata),
+        include_schedulers=scheduler_combinations(opts) > 1, grid=opts.batch_grid_size,
+        animation_format=(opts.animation_format or "mp4").lower(), no_frames=bool(opts.no_frames),
+        auto1111=bool(opts.output_auto1111_metadata))
+
+
+def parse_and_validate(argv: Sequence[str], in_script: bool = False) -> Any:
+    """Parse and validate a command line; raises UsageError / NotSupportedYet."""
+    from dgenerate_core.options import parse_args, validate
+
+    opts = parse_args(list(argv))
+    validate(opts, in_script=in_script)
+    return opts
+
+
+def invoke_dgenerate(argv: Sequence[str], in_script: bool = False) -> InvocationResult:
+    """Parse, validate and render one invocation; returns the files written."""
+    from dgenerate_core.options.validate import check_model_path
+
+    opts = parse_and_validate(argv, in_script)
+    check_model_path(opts)
+    _check_batch_grid(opts)
+    if _print_component_help(opts):
+        return InvocationResult(opts)
+    from dgenerate_core.seeds.parse import parse_image_seed
+
+    for text in opts.image_seeds or []:
+        parse_image_seed(text)
+    folder = os.path.expanduser(opts.output_path or "./output")
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise UsageError(f'--output-path: "{folder}" exists and is not a folder')
+    return _render(opts)
+
+
+def _render(opts: Any) -> InvocationResult:
+    from dgenerate_core.pipelines import default_output_size, load_pipelines
+    from dgenerate_core.render.execute import RenderJob, render
+    from dgenerate_core.render.plan import build_plan, resolve_seeds
+
+    pset = load_pipelines(opts)
+    seeds = resolve_seeds(opts)
+    steps = build_plan(opts, seeds, bool(getattr(pset, "has_refiner", False)))
+    job = RenderJob(
+        opts=opts, pset=pset, steps=steps, output=_output_settings(opts, pset.model_type),
+        batch_size=opts.batch_size or 1,
+        txt2img_size=tuple(opts.output_size or default_output_size(pset.model_type)),
+        align=16 if pset.model_type in _ALIGN_16 else 8,
+        verbose=bool(opts.verbose))
+    render(job)
+    opts.seeds = seeds
+    return InvocationResult(opts, list(job.images), list(job.animations))

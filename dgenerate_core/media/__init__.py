@@ -1,0 +1,1 @@
+"""Reading and writing media: static images (``images``); animations come later."""

@@ -1,0 +1,71 @@
+"""``--output-auto1111-metadata``: Automatic1111 style ``parameters`` text for an output image.
+
+Format (one text block): the prompt, ``Negative prompt: ...``, then ``Steps: N, Sampler: S,
+CFG scale: G, Seed: S, Size: WxH, Model hash: H, Model: NAME, Denoising strength: D,
+Clip skip: C, Version: dgenerate 5.0.0``. The model hash is Automatic1111's "AutoV2" hash (the
+first 10 hex digits of the file's SHA-256), only for single-file checkpoints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import Any
+
+from dgenerate_core import __version__
+from dgenerate_core.render.plan import split_prompt
+
+#: diffusers scheduler class -> the Automatic1111 sampler name
+SAMPLERS = {
+    "EulerDiscreteScheduler": "Euler", "EulerAncestralDiscreteScheduler": "Euler a",
+    "DPMSolverMultistepScheduler": "DPM++ 2M", "DPMSolverSinglestepScheduler": "DPM++ SDE",
+    "DPMSolverSDEScheduler": "DPM++ SDE", "KDPM2DiscreteScheduler": "DPM2",
+    "KDPM2AncestralDiscreteScheduler": "DPM2 a", "HeunDiscreteScheduler": "Heun",
+    "LMSDiscreteScheduler": "LMS", "DDIMScheduler": "DDIM", "PNDMScheduler": "PLMS",
+    "UniPCMultistepScheduler": "UniPC", "LCMScheduler": "LCM", "DEISMultistepScheduler": "DEIS",
+    "FlowMatchEulerDiscreteScheduler": "Euler",
+}
+_HASHES: dict[tuple[str, float, int], str] = {}
+
+
+def model_hash(path: str) -> str | None:
+    """AutoV2 hash of a single-file checkpoint (None for folders and repo ids); cached."""
+    if not os.path.isfile(path):
+        return None
+    stat = os.stat(path)
+    key = (os.path.abspath(path), stat.st_mtime, stat.st_size)
+    if key not in _HASHES:
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        _HASHES[key] = digest.hexdigest()[:10]
+    return _HASHES[key]
+
+
+def sampler_name(scheduler: Any) -> str:
+    """The Automatic1111 name of a scheduler object (its class name when unknown)."""
+    name = type(scheduler).__name__
+    return SAMPLERS.get(name, name)
+
+
+def parameters_text(step: Any, model_path: str, size: tuple[int, int], scheduler: Any) -> str:
+    """The ``parameters`` text of one output image of ``step``."""
+    positive, negative = split_prompt(step["prompts"])
+    fields = [("Steps", step["inference_steps"]), ("Sampler", sampler_name(scheduler)),
+              ("CFG scale", step["guidance_scales"]), ("Seed", step["seeds"]),
+              ("Size", f"{size[0]}x{size[1]}")]
+    digest = model_hash(os.path.expanduser(model_path))
+    if digest:
+        fields.append(("Model hash", digest))
+    fields.append(("Model", os.path.splitext(os.path.basename(model_path.rstrip("/\\")))[0]))
+    if step["image_seed_strengths"] is not None:
+        fields.append(("Denoising strength", step["image_seed_strengths"]))
+    if step["clip_skips"] is not None:
+        fields.append(("Clip skip", int(step["clip_skips"]) + 1))
+    fields.append(("Version", f"dgenerate {__version__}"))
+    lines = [positive]
+    if negative is not None:
+        lines.append(f"Negative prompt: {negative}")
+    lines.append(", ".join(f"{key}: {value}" for key, value in fields))
+    return "\n".join(lines)

@@ -1,0 +1,353 @@
+"""Executing a render plan: for every step pick the pipeline, call it (and the SDXL refiner),
+write the images. Imports torch lazily."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from dgenerate_core import events
+from dgenerate_core.errors import DgenerateError, NotSupportedYet, UsageError
+from dgenerate_core.render import log
+from dgenerate_core.render.calls import (
+    CallBuilder, add_common, add_images, add_micro_conditioning, add_prompts,
+    check_denoise_steps, describe, repeat_latents, repeat_per_output,
+)
+from dgenerate_core.render.output import OutputSettings, write_step_images
+from dgenerate_core.render.plan import Step
+
+
+@dataclass
+class RenderJob:
+    """Everything the loop needs: options, loaded pipelines, steps and output settings."""
+
+    opts: Any
+    pset: Any
+    steps: list[Step]
+    output: OutputSettings
+    batch_size: int = 1
+    txt2img_size: tuple[int, int] = (512, 512)
+    align: int = 8
+    verbose: bool = False
+    images: list[str] = field(default_factory=list)
+    animations: list[str] = field(default_factory=list)
+
+
+class _StepView(Mapping[str, Any]):
+    """A step with some axis values replaced (the refiner's view of a step)."""
+
+    def __init__(self, step: Step, overrides: dict[str, Any]) -> None:
+        self._values = {**step.values, **overrides}
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values.get(key)
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+def _generator(device: str, seed: int) -> Any:
+    import torch
+
+    gen_device = "cpu" if device.startswith("mps") else device
+    return torch.Generator(device=gen_device).manual_seed(int(seed))
+
+
+def _progress(default_total: int) -> Callable:
+    def on_step_end(pipe: Any, index: int, timestep: Any, kwargs: dict) -> dict:
+        total = getattr(pipe, "_num_timesteps", None) or default_total
+        events.emit("progress", step=index + 1, total=int(total))
+        return kwargs
+    return on_step_end
+
+
+def _apply_freeu(pipe: Any, params: Any, option: str) -> None:
+    if params is None:
+        if hasattr(pipe, "disable_freeu"):
+            pipe.disable_freeu()
+        return
+    if not hasattr(pipe, "enable_freeu"):
+        raise UsageError(f"{option} cannot be used with {type(pipe).__name__}")
+    s1, s2, b1, b2 = params
+    pipe.enable_freeu(s1=s1, s2=s2, b1=b1, b2=b2)
+
+
+def _clip_text_model_alias(pipe: Any) -> None:
+    """diffusers 0.42 reaches ``text_encoder.text_model.final_layer_norm`` for clip skip, which
+    transformers 5 flattened away; alias the encoder as its own ``text_model`` (not a
+    registered submodule, so weights and state dicts are unchanged)."""
+    for name in ("text_encoder", "text_encoder_2"):
+        encoder = getattr(pipe, name, None)
+        if encoder is not None and hasattr(encoder, "final_layer_norm") \
+                and not hasattr(encoder, "text_model"):
+            encoder.__dict__["text_model"] = encoder
+
+
+def _call(job: RenderJob, pipe: Any, kwargs: dict[str, Any]) -> Any:
+    """Call the pipeline; its argument checks (ValueError) become one-line user errors."""
+    if job.verbose:
+        log.log_call(pipe, describe(kwargs))
+    if "clip_skip" in kwargs:
+        _clip_text_model_alias(pipe)
+    try:
+        return pipe(**kwargs)
+    except ValueError as ex:
+        first = str(ex).strip().splitlines()[0] if str(ex).strip() else type(ex).__name__
+        raise DgenerateError(f"{type(pipe).__name__}: {first}") from ex
+
+
+def batch_size_for(job: RenderJob, seed: Any) -> int:
+    """``--batch-size``; a batched (``images:``) seed defaults to, and must divide, its count."""
+    if seed is None or not seed.spec.batched:
+        return job.batch_size
+    given = getattr(job.opts, "batch_size", None)
+    if given is None:
+        return seed.count
+    if given % seed.count:
+        raise UsageError(f"--batch-size {given} must be divisible by the number of images "
+                         f'({seed.count}) in --image-seeds "{seed.spec.text}"')
+    return given
+
+
+def _latent_pixel_size(pipe: Any, latents: Any) -> tuple[int, int]:
+    scale = int(getattr(pipe, "vae_scale_factor", 8) or 8)
+    return (int(latents.shape[-1]) * scale, int(latents.shape[-2]) * scale)
+
+
+def _add_raw_latents(call: CallBuilder, model_type: str, seed: Any, batch: int) -> None:
+    """``latents:`` / ``latents=``: the starting noise, one tensor per output."""
+    text = seed.spec.text
+    if seed.size is not None and seed.raw_latents.dim() == 4:
+        width, height = _latent_pixel_size(call.pipe, seed.raw_latents)
+        if (width, height) != tuple(seed.size):
+            raise UsageError(f'--image-seeds "{text}": the latents are for a {width}x{height} '
+                             f'image, the image is {seed.size[0]}x{seed.size[1]}')
+    if model_type in ("sdxl", "kolors"):
+        raise UsageError(f'--image-seeds "{text}": raw latents ("latents:" or "latents=") are '
+                         f'not used with --model-type {model_type}, give the latents as the '
+                         f'img2img image with --denoising-start instead')
+    if model_type == "flux":
+        raise NotSupportedYet("raw latents --image-seeds with --model-type flux")
+    latents = repeat_latents(seed.raw_latents, batch)
+    if int(latents.shape[0]) != batch:
+        raise UsageError(f'--image-seeds "{text}": {int(seed.raw_latents.shape[0])} latents do '
+                         f"not fit --batch-size {batch}")
+    call.require("latents", latents, f'--image-seeds "{text}" latents')
+
+
+def _denoising_range(call: CallBuilder, opts: Any) -> None:
+    for dest, kwarg in (("denoising_start", "denoising_start"), ("denoising_end", "denoising_end")):
+        value = getattr(opts, dest, None)
+        if value is not None:
+            call.require(kwarg, value, "--" + dest.replace("_", "-"))
+
+
+def run_step(job: RenderJob, step: Step, seed: Any, mode: str, size: Any) -> Any:
+    """Run the pipelines of one step; returns Pillow images, or a latents tensor (B, ...)
+    with a tensor ``--image-format``."""
+    pset = job.pset
+    if seed is not None and seed.latents and pset.model_type == "flux":
+        raise NotSupportedYet("latents tensor --image-seeds with --model-type flux")
+    batch = batch_size_for(job, seed)
+    pipe = pset.get(mode)
+    if step["pag_scales"] is not None:
+        from dgenerate_core.render.pag import pag_pipeline
+
+        pipe = pag_pipeline(pipe, pset.model_type, mode)
+    pset.set_scheduler(pipe, step["schedulers"], "--schedulers")
+    _apply_freeu(pipe, step["freeu_params"], "--freeu-params")
+    refiner = pset.refiner(mode) if getattr(pset, "has_refiner", False) else None
+    cooperative = (refiner is not None and mode != "inpaint"
+                   and not getattr(job.opts, "sdxl_refiner_edit", False)
+                   and pset.accepts(pipe, "denoising_end"))
+    call = CallBuilder(pipe, pset.accepts, pset.model_type, mode)
+    add_prompts(call, step["prompts"], step["second_prompts"], step["third_prompts"])
+    add_common(call, step, job.opts, _generator(pset.device, step["seeds"]), batch,
+               _progress(int(step["inference_steps"])))
+    if seed is not None and not seed.images:  # "latents: ..." only: txt2img from that noise
+        add_images(call, None, _latent_pixel_size(pipe, seed.raw_latents), None, batch)
+    else:
+        add_images(call, seed, size, step["image_seed_strengths"], batch,
+                   check_steps=getattr(job.opts, "denoising_start", None) is None)
+    if seed is not None and seed.raw_latents is not None:
+        _add_raw_latents(call, pset.model_type, seed, batch)
+    add_micro_conditioning(call, step, refiner=False)
+    _denoising_range(call, job.opts)
+    if cooperative:
+        call.kwargs["denoising_end"] = step["sdxl_high_noise_fractions"]
+        call.kwargs["output_type"] = "latent"
+    elif refiner is None and job.output.latents:
+        call.kwargs["output_type"] = "latent"
+    result = _call(job, pipe, call.kwargs)
+    if refiner is None:
+        return result.images if job.output.latents else list(result.images)
+    return _run_refiner(job, step, refiner, result.images, seed, mode, size, cooperative, batch)
+
+
+def _refiner_view(step: Step) -> _StepView:
+    def pick(own: str, fallback: str) -> Any:
+        return step[own] if step[own] is not None else step[fallback]
+    return _StepView(step, {
+        "inference_steps": pick("second_model_inference_steps", "inference_steps"),
+        "guidance_scales": pick("second_model_guidance_scales", "guidance_scales"),
+        "guidance_rescales": pick("sdxl_refiner_guidance_rescales", "guidance_rescales"),
+        "clip_skips": step["sdxl_refiner_clip_skips"],
+        "pag_scales": step["sdxl_refiner_pag_scales"],
+        "pag_adaptive_scales": step["sdxl_refiner_pag_adaptive_scales"],
+    })
+
+
+def _run_refiner(job: RenderJob, step: Step, refiner: Any, base_out: Any, seed: Any, mode: str,
+                 size: tuple[int, int], cooperative: bool, batch: int) -> list:
+    pset = job.pset
+    hnf = float(step["sdxl_high_noise_fractions"])
+    if not cooperative and 1.0 - hnf <= 0.0:
+        return list(base_out)
+    if step["sdxl_refiner_pag_scales"] is not None:
+        from dgenerate_core.render.pag import pag_refiner
+
+        refiner = pag_refiner(refiner, mode)
+    pset.set_scheduler(refiner, step["second_model_schedulers"], "--second-model-schedulers")
+    _apply_freeu(refiner, step["sdxl_refiner_freeu_params"], "--sdxl-refiner-freeu-params")
+    view = _refiner_view(step)
+    call = CallBuilder(refiner, pset.accepts, "sdxl", f"{mode} refiner")
+    prompt = step["second_model_prompts"] or step["prompts"]
+    second = step["second_model_second_prompts"] or step["second_prompts"]
+    add_prompts(call, prompt, second, None, second_dest="second_model_second_prompts")
+    opts_view = _NoSequenceLength(job.opts)
+    add_common(call, view, opts_view, _generator(pset.device, step["seeds"]), batch,
+               _progress(int(view["inference_steps"])))
+    add_micro_conditioning(call, step, refiner=True)
+    call.kwargs["image"] = base_out if cooperative else list(base_out)
+    if cooperative:
+        call.kwargs["denoising_start"] = hnf
+    else:
+        call.kwargs["strength"] = 1.0 - hnf
+        check_denoise_steps(call.kwargs["num_inference_steps"], 1.0 - hnf,
+                            f"--sdxl-high-noise-fractions {hnf} (refiner edit mode, strength "
+                            f"{round(1.0 - hnf, 6)})")
+        if mode == "inpaint":
+            call.kwargs["mask_image"] = repeat_per_output(seed.mask, batch)
+            call.optional("width", size[0])
+            call.optional("height", size[1])
+    if job.output.latents:
+        call.kwargs["output_type"] = "latent"
+        return _call(job, refiner, call.kwargs).images
+    return list(_call(job, refiner, call.kwargs).images)
+
+
+class _NoSequenceLength:
+    """Options as the refiner sees them: no T5 sequence length."""
+
+    def __init__(self, opts: Any) -> None:
+        self._opts = opts
+
+    max_sequence_length = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._opts, name)
+
+
+def _load(job: RenderJob, step: Step, current: tuple[int | None, Any]) -> tuple[int | None, Any]:
+    """The frames of the step's image seed, reusing the ones of the previous step."""
+    from dgenerate_core.seeds.load import load_seed_frames
+    from dgenerate_core.seeds.parse import parse_image_seed
+
+    if step.image_seed is None:
+        return (None, None)
+    if current[0] == step.image_seed_index and current[1] is not None:
+        return current
+    from dgenerate_core.render.crop import crop_enabled
+
+    opts = job.opts
+    size = None if crop_enabled(opts) else opts.output_size  # a crop is resized instead
+    frames = load_seed_frames(parse_image_seed(step.image_seed), size,
+                              bool(opts.no_aspect), job.align, opts.frame_start or 0,
+                              opts.frame_end)
+    return (step.image_seed_index, frames)
+
+
+def run_seed(job: RenderJob, step: Step, seed: Any) -> list:
+    """Run one step on one (still) seed, through ``--inpaint-crop`` when asked."""
+    from dgenerate_core.render import crop
+
+    if seed is None:
+        return run_step(job, step, None, "txt2img", job.txt2img_size)
+    if not crop.crop_enabled(job.opts):
+        return run_step(job, step, seed, seed.mode, seed.size)
+    cropped = crop.prepare(seed, step["inpaint_crop_paddings"], step["inpaint_crop_feathers"],
+                           bool(job.opts.inpaint_crop_masked), job.opts.output_size, job.align)
+    images = run_step(job, step, cropped.seed, "inpaint", cropped.seed.size)
+    return crop.paste_back(cropped, images)
+
+
+def _a1111(job: RenderJob, step: Step, mode: str, images: Any) -> str | None:
+    """Automatic1111 ``parameters`` text for the step's outputs (``-oam``), else None."""
+    if not job.output.auto1111 or not isinstance(images, list) or not images:
+        return None
+    from dgenerate_core.render.a1111 import parameters_text
+
+    return parameters_text(step, job.opts.model_path, images[0].size,
+                           job.pset.get(mode).scheduler)
+
+
+def _render_still(job: RenderJob, step: Step, seed: Any) -> None:
+    mode = seed.mode if seed is not None else "txt2img"
+    size = seed.size if seed is not None else job.txt2img_size
+    log.log_step(step, mode, size, batch_size_for(job, seed))
+    images = run_seed(job, step, seed)
+    if job.output.latents:
+        from dgenerate_core.render.output import write_step_latents
+
+        paths, kind = write_step_latents(images, step, job.opts, job.output), "Latents"
+    else:
+        paths = write_step_images(images, step, job.opts, job.output,
+                                  a1111=_a1111(job, step, mode, images))
+        kind = "Image"
+    for path in paths:
+        log.log_written(path, kind)
+        job.images.append(path)
+
+
+def _render_animated(job: RenderJob, step: Step, frames: Any) -> None:
+    """Every frame of an animated image seed, then the animation file(s)."""
+    from dgenerate_core.render.output import grid_or_batch, write_animations
+
+    if job.output.latents:
+        raise NotSupportedYet(f"--image-format {job.output.image_format} with animated "
+                              f"--image-seeds")
+    first = frames.spec.frame_start if frames.spec.frame_start is not None else \
+        job.opts.frame_start or 0
+    outputs: list[list[Any]] = []
+    for index in range(frames.frame_count):
+        seed = frames.frame(index)
+        log.log_step(step, seed.mode, seed.size, batch_size_for(job, seed),
+                     frame=(index + 1, frames.frame_count))
+        images = run_seed(job, step, seed)
+        if job.output.write_frames:
+            for path in write_step_images(images, step, job.opts, job.output, index,
+                                          first + index, _a1111(job, step, seed.mode, images)):
+                log.log_written(path)
+                job.images.append(path)
+        if job.output.write_animation_file:
+            outputs.append(grid_or_batch(images, job.output))
+    if outputs:
+        for path in write_animations(outputs, step, job.opts, job.output, frames.fps or 10.0):
+            log.log_written(path, "Animation")
+            job.animations.append(path)
+
+
+def render(job: RenderJob) -> list[str]:
+    """Run every step of ``job``; returns the absolute paths of the images written."""
+    current: tuple[int | None, Any] = (None, None)
+    for step in job.steps:
+        current = _load(job, step, current)
+        frames = current[1]
+        if frames is not None and frames.animated:
+            _render_animated(job, step, frames)
+        else:
+            _render_still(job, step, frames.frame(0) if frames is not None else None)
+    return job.images
