@@ -205,3 +205,13 @@ def test_freeu_is_applied_and_removed(tiny_models, tmp_path):
     assert rc == 0 and pipe.unet.up_blocks[0].b1 == 1.2
     rc, _ = _run([tiny_models.sd, "--output-size", "64"], tmp_path / "b")
     assert rc == 0 and getattr(pipe.unet.up_blocks[0], "b1", None) is None
+
+
+def test_single_file_checkpoint_with_local_config_folder(tiny_models, tmp_path):
+    """A .safetensors checkpoint loads offline when --original-config names a diffusers folder."""
+    from dgenerate_core.cli import main as cli_main
+
+    rc = cli_main([tiny_models.sd_single_file, "--original-config", tiny_models.sd,
+                   "--output-size", "64", "-ifs", "2", "--seeds", "7", "-o", str(tmp_path)])
+    assert rc == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["s_7_g_5-0_i_2_step_1.png"]

@@ -184,3 +184,17 @@ def test_format_option_help():
     assert format_option_help("guidance_scales") == text
     with pytest.raises(KeyError):
         format_option_help("--nope")
+
+
+def test_readme_status_block_is_up_to_date():
+    from dgenerate_core.options.status import README_PATH, status_markdown
+    assert status_markdown() in README_PATH.read_text(encoding="utf-8"), (
+        "README.md status is stale: run python -m dgenerate_core.options")
+
+
+def test_status_lists_exactly_the_unimplemented_options():
+    from dgenerate_core.options.status import status_markdown, unimplemented_options
+    text = status_markdown()
+    assert "`--adetailer-detectors`" in text and "`--control-nets`" in text
+    assert "`--guidance-scales`" not in text
+    assert all(f"`{s.names[-1]}`" in text for s in unimplemented_options())

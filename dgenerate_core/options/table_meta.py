@@ -84,8 +84,9 @@ MODEL_OPTIONS: tuple[OptionSpec, ...] = (
            "Load the main model from this subfolder of the repository or folder.",
            metavar="SUBFOLDER", parse=v.STR, implemented=True),
     option("-olc --original-config", ONE, "model",
-           "Original LDM .yaml config that belongs to a single file checkpoint main model.",
-           metavar="FILE", parse=v.PATH),
+           "Original LDM .yaml config that belongs to a single file checkpoint main model; a "
+           "local diffusers model folder of the same architecture also works (fully offline).",
+           metavar="FILE", parse=v.PATH, implemented=True),
     option("-olc2 --second-model-original-config", ONE, "second_model",
            "Original LDM .yaml config for a single file SDXL refiner or Stable Cascade decoder.",
            metavar="FILE", parse=v.PATH, requires_any=("sdxl_refiner", "s_cascade_decoder")),
