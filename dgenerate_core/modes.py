@@ -335,8 +335,12 @@ def read_stdin_script() -> str:
 def _generate(meta: Meta) -> int:
     from dgenerate_core.invoke import invoke_dgenerate
 
+    argv = list(meta.injected)
+    # init.dgen and --set run in a runner of their own; the arguments are the invocation itself,
+    # not arguments injected into a script
+    meta.injected = []
     _start(meta)
-    invoke_dgenerate(list(meta.injected))
+    invoke_dgenerate(argv)
     return 0
 
 

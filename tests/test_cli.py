@@ -59,3 +59,13 @@ def test_closed_stdout_is_not_a_traceback():
     err = proc.stderr.read().decode()
     proc.wait(timeout=60)
     assert "Traceback" not in err and "BrokenPipeError" not in err
+
+
+def test_plain_command_line_errors_are_one_line_about_the_option(capsys):
+    assert main(["x", "--output-size", "65", "--no-stdin"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == "dgenerate: error: -s/--output-size: dimensions must be divisible by 8, got '65'"
+    assert main(["x", "--guidance-scale", "5", "--no-stdin"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "did you mean --guidance-scales?" in err
+    assert "injected" not in err and "Traceback" not in err
