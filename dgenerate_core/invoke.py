@@ -98,7 +98,10 @@ def invoke_dgenerate(argv: Sequence[str], in_script: bool = False) -> Invocation
     """Parse, validate and render one invocation; returns the files written."""
     from dgenerate_core.options.validate import check_model_path
 
+    from dgenerate_core.logs import set_verbose
+
     opts = parse_and_validate(argv, in_script)
+    set_verbose(bool(opts.verbose))
     check_model_path(opts)
     _check_batch_grid(opts)
     if _print_component_help(opts):
