@@ -97,18 +97,10 @@ def test_single_file_without_config_is_one_line_error(tiny_models, hub):
 @pytest.fixture
 def http_server(tiny_models):
     """A real HTTP server on 127.0.0.1 serving the tiny models folder."""
-    import functools
-    import http.server
-    import threading
+    from tests.httpserver import serve_directory
 
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=tiny_models.root)
-    handler.log_message = lambda *a, **k: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve_directory(tiny_models.root) as url:
+        yield url
 
 
 def test_single_file_from_url_via_web_cache(tiny_models, hub, http_server):

@@ -1,8 +1,5 @@
 """``--image-seeds`` short and keyword forms, resize arithmetic and loading (files and URLs)."""
 
-import functools
-import http.server
-import threading
 
 import pytest
 from PIL import Image
@@ -10,6 +7,7 @@ from PIL import Image
 from dgenerate_core.errors import NotSupportedYet, UsageError
 from dgenerate_core.seeds import parse_image_seed, resize_image_calc
 from dgenerate_core.seeds.load import load_seed
+from tests.httpserver import serve_directory
 
 
 @pytest.fixture
@@ -175,15 +173,8 @@ def test_unreadable_image_is_one_line_naming_the_seed(files):
 
 @pytest.fixture
 def http_root(files):
-    root = files[3]
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *a, **k: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve_directory(files[3]) as url:
+        yield url
 
 
 def test_url_image_seed_downloads_through_the_web_cache(http_root):

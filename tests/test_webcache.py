@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.server
 import json
 import os
-import threading
 import time
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 
 from dgenerate_core import webcache
 from dgenerate_core.errors import DgenerateError
+from tests.httpserver import serve
 
 ROUTES = {
     "/model.bin": ("application/octet-stream", None, b"\x00\x01weights"),
@@ -51,12 +51,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve(_Handler) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)
