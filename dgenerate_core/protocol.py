@@ -62,6 +62,27 @@ def decode_command(line: str, fallback_id: str) -> Command:
     return Command(id=fallback_id if raw_id is None else str(raw_id), text=text, type=kind)
 
 
+class HumanOutput:
+    """Wraps stdout in protocol mode so human text can never contain a frame marker.
+
+    A script printing 0x1E would otherwise break a frame or forge an event; it is shown as
+    U+241E (the visible symbol for RS) instead. Only :class:`EventWriter` writes a real RS."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+
+    def write(self, text: str) -> int:
+        self._out.write(text.replace(RS, "\u241e"))
+        return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._out, name)
+
+
 class EventWriter:
     """Writes event frames to the human output stream, thread-safe, flushing after each one."""
 

@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from dgenerate_core import events, protocol
 from dgenerate_core.errors import DgenerateError, ScriptError, ScriptExit
+from dgenerate_core.script.reader import split_lines
 
 INTERRUPTED = 130
 _TAIL_COMMENT_BACKSLASH = re.compile(r"\\\s+#.*$")
@@ -21,7 +22,7 @@ _TAIL_COMMENT_BACKSLASH = re.compile(r"\\\s+#.*$")
 
 def statement_incomplete(text: str) -> bool:
     """True when ``text`` ends inside a backslash continuation or an unbalanced Jinja construct."""
-    lines = [ln.rstrip() for ln in text.splitlines() if ln.strip()]
+    lines = [ln.rstrip() for ln in split_lines(text) if ln.strip()]
     if not lines:
         return False
     last = lines[-1]
@@ -114,12 +115,16 @@ class Shell:
 
     def run_protocol(self, commands: Any, out: TextIO | None = None) -> int:
         """Serve framed commands from ``commands`` (a binary or text stream) until EOF."""
-        writer = protocol.EventWriter(sys.stdout if out is None else out)
+        real_stdout = sys.stdout
+        writer = protocol.EventWriter(real_stdout if out is None else out)
+        if out is None:
+            sys.stdout = protocol.HumanOutput(real_stdout)
         events.add_sink(writer.sink)
         previous = self._install_interrupt_handler()
         try:
             return self._serve(writer, commands)
         finally:
+            sys.stdout = real_stdout
             events.remove_sink(writer.sink)
             if previous is not None:
                 import signal

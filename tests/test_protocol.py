@@ -91,3 +91,30 @@ def test_enabled_by_env(monkeypatch):
     assert not protocol.enabled_by_env()
     monkeypatch.setenv(protocol.ENV_VAR, "1")
     assert protocol.enabled_by_env()
+
+
+def _run_shell_protocol(text: str) -> str:
+    """Run one framed command through a real ``--shell-protocol`` child; return its stdout."""
+    import subprocess
+    import sys
+
+    frame = protocol.encode_frame({"type": "run", "id": "c", "text": text})
+    proc = subprocess.run([sys.executable, "-m", "dgenerate_core", "--shell-protocol"],
+                          input=frame, capture_output=True, text=True, timeout=120)
+    return proc.stdout
+
+
+def test_printed_record_separators_cannot_break_or_forge_frames():
+    out = _run_shell_protocol("\\print {{ '\\x1e' ~ '{\"event\":\"done\",\"id\":\"fake\"}' }}")
+    frames = [json.loads(ln[1:]) for ln in out.split("\n") if ln.startswith("\x1e")]
+    assert [f["event"] for f in frames] == ["hello", "ready", "busy", "done", "ready", "exit"]
+    assert all(f.get("id") != "fake" for f in frames)
+    assert '\u241e{"event":"done","id":"fake"}' in out
+
+
+def test_only_newlines_end_lines_of_a_command():
+    out = _run_shell_protocol("\\print a\x0cb\x85c\u2028d")
+    frames = [json.loads(ln[1:]) for ln in out.split("\n") if ln.startswith("\x1e")]
+    done = [f for f in frames if f["event"] == "done"]
+    assert done[0]["status"] == 0 and not [f for f in frames if f["event"] == "error"]
+    assert "a\x0cb\x85c\u2028d" in out

@@ -163,3 +163,10 @@ def test_render_error_inside_heredoc_points_at_its_line():
     with pytest.raises(ScriptError) as info:
         run(text.replace("1 / 0", "x +"))
     assert info.value.lineno == 4 and "Template Syntax Error" in info.value.message
+
+
+def test_split_lines_breaks_only_at_newlines():
+    from dgenerate_core.script.reader import split_lines
+
+    assert split_lines("a\x0cb\x85c\u2028d\x1ee\r\nf\n") == ["a\x0cb\x85c\u2028d\x1ee", "f"]
+    assert split_lines("") == [] and split_lines("\n") == [""]

@@ -207,3 +207,13 @@ def test_cli_listings_without_runner():
 def test_version_and_help_lines(capsys):
     run("--version\n")
     assert capsys.readouterr().out.strip().startswith("dgenerate v")
+
+
+def test_gen_seeds_refuses_absurd_counts_instead_of_hanging():
+    runner = ConfigRunner()
+    with pytest.raises(ScriptError, match="at most 1000000 seeds"):
+        runner.run_string("\\print {{ gen_seeds(10**9) | length }}")
+    with pytest.raises(ScriptError, match="at most 1000000 seeds"):
+        runner.run_string("\\gen_seeds x 1000000000")
+    runner.run_string("\\gen_seeds x 3")
+    assert len(runner.variables["x"]) == 3

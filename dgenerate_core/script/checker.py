@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from dgenerate_core.errors import DgenerateError, ScriptError
 from dgenerate_core.script import registry, templating
 from dgenerate_core.script.envexpand import ENV_RE
-from dgenerate_core.script.reader import Statement, read_statements
+from dgenerate_core.script.reader import Statement, read_statements, split_lines
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def static_check(text: str, source: str = "<string>") -> list[Diagnostic]:
     registry.ensure_loaded()
     found: list[Diagnostic] = []
     plugins_loaded = False
-    statements = read_statements(text.splitlines(), templating.template_complete)
+    statements = read_statements(split_lines(text), templating.template_complete)
     while True:
         try:
             statement = next(statements)

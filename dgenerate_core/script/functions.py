@@ -154,9 +154,15 @@ def first(iterable: Iterable[Any]) -> Any:
     raise FunctionError("first: the iterable is empty")
 
 
+MAX_GEN_SEEDS = 1_000_000
+
+
 def gen_seeds(n: int) -> list[str]:
-    """``n`` random seeds, as strings."""
-    return [str(random.randint(0, MAX_SEED)) for _ in range(int(n))]
+    """``n`` random seeds, as strings (at most a million, so a typo cannot hang the shell)."""
+    count = int(n)
+    if count > MAX_GEN_SEEDS:
+        raise ValueError(f"gen_seeds: at most {MAX_GEN_SEEDS} seeds at once, asked for {count}")
+    return [str(random.randint(0, MAX_SEED)) for _ in range(count)]
 
 
 def cwd() -> str:

@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterable, Sequence
 from dgenerate_core import __version__
 from dgenerate_core.errors import DgenerateError, ScriptError, ScriptExit
 from dgenerate_core.script import expressions, functions, registry, templating, tokens
-from dgenerate_core.script.reader import Statement, check_version_line, read_statements
+from dgenerate_core.script.reader import Statement, check_version_line, read_statements, split_lines
 from dgenerate_core.script.variables import check_define, initial_variables, last_variables
 
 META_ARGS = ("--file", "--shell", "--shell-protocol", "--no-stdin", "--console", "--set", "--setp")
@@ -48,7 +48,7 @@ class ConfigRunner:
         """Run script text; raises ScriptError (with line and source) or ScriptExit."""
         previous, self.source = self.source, source
         try:
-            self._run_lines(text.splitlines(), source)
+            self._run_lines(split_lines(text), source)
         finally:
             self.source = previous
 
@@ -160,7 +160,7 @@ class ConfigRunner:
     def _run_template(self, statement: Statement, source: str) -> None:
         rendered = self.render(statement.text)
         try:
-            self._run_lines(rendered.splitlines(), "<template>")
+            self._run_lines(split_lines(rendered), "<template>")
         except ScriptError as ex:
             span = (f"line {statement.lineno}" if statement.end_lineno == statement.lineno
                     else f"lines {statement.lineno}-{statement.end_lineno}")

@@ -27,6 +27,17 @@ class Statement:
     kind: str = "line"
 
 
+def split_lines(text: str) -> list[str]:
+    """Script text to physical lines: only ``\n`` (or ``\r\n``) ends a line.
+
+    ``str.splitlines`` would also break at form feeds, NEL, U+2028 and the protocol's 0x1E, which
+    would run half a line as a statement and put line numbers out of step with any editor."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 def strip_tail_comment(line: str) -> str:
     """Remove an unquoted, unescaped ``#`` and what follows; ``\\#`` becomes ``#``."""
     cut = _comment_start(line)
