@@ -335,3 +335,11 @@ def test_directive_help_option_does_not_stop_the_script(capsys):
     assert out.rstrip().endswith("after")
     with pytest.raises(ScriptError, match="unrecognized arguments: --bogus"):
         run("\\ls --bogus\n")
+
+
+def test_set_accepts_a_tab_between_name_and_value():
+    from dgenerate_core.script import ConfigRunner
+
+    runner = ConfigRunner()
+    runner.run_string("\\set x\t1\n\\set y   two words")
+    assert runner.variables["x"] == "1" and runner.variables["y"] == "two words"

@@ -19,7 +19,8 @@ def _split_name(rest: str, directive: str) -> tuple[str, str]:
         end = rest.index("}}") + 2
         name, value = rest[:end], rest[end:]
     else:
-        name, _, value = rest.partition(" ")
+        parts = rest.split(None, 1)
+        name, value = (parts + ["", ""])[:2]
     if not name:
         raise ScriptError(f"\\{directive}: missing the variable name")
     return name, value.strip()
