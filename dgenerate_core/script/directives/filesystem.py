@@ -7,6 +7,7 @@ import shutil
 import stat
 import sys
 import time
+from typing import Callable
 
 from dgenerate_core.errors import ScriptError
 from dgenerate_core.script.directives.argparser import DirectiveParser
@@ -124,7 +125,16 @@ Create directories: \mkdir [-p] DIRECTORY ...
 -p / --parents creates missing parents and accepts existing directories.
 """)
 def _mkdir(ctx, args: list[str]) -> int:
-    parser = DirectiveParser("mkdir")
+    def make(path: str, parents: bool) -> None:
+        os.makedirs(path, exist_ok=True) if parents else os.mkdir(path)
+
+    return _for_each_path("mkdir", "create", args, make)
+
+
+def _for_each_path(name: str, verb: str, args: list[str],
+                   action: Callable[[str, bool], None]) -> int:
+    """``\\NAME [-p] PATH ...``: run ``action(path, parents)`` on each path, errors as one line."""
+    parser = DirectiveParser(name)
     parser.add_argument("-p", "--parents", action="store_true")
     parser.add_argument("paths", nargs="+")
     ns = parser.parse(args)
@@ -132,9 +142,9 @@ def _mkdir(ctx, args: list[str]) -> int:
         return 0
     for path in ns.paths:
         try:
-            os.makedirs(path, exist_ok=True) if ns.parents else os.mkdir(path)
+            action(path, ns.parents)
         except OSError as ex:
-            raise ScriptError(f'\\mkdir: cannot create "{path}": {ex.strerror}') from None
+            raise ScriptError(f'\\{name}: cannot {verb} "{path}": {ex.strerror}') from None
     return 0
 
 
@@ -144,18 +154,10 @@ Remove empty directories: \rmdir [-p] DIRECTORY ...
 -p / --parents removes each directory with everything in it.
 """)
 def _rmdir(ctx, args: list[str]) -> int:
-    parser = DirectiveParser("rmdir")
-    parser.add_argument("-p", "--parents", action="store_true")
-    parser.add_argument("paths", nargs="+")
-    ns = parser.parse(args)
-    if ns is None:
-        return 0
-    for path in ns.paths:
-        try:
-            shutil.rmtree(path, ignore_errors=True) if ns.parents else os.rmdir(path)
-        except OSError as ex:
-            raise ScriptError(f'\\rmdir: cannot remove "{path}": {ex.strerror}') from None
-    return 0
+    def remove(path: str, parents: bool) -> None:
+        shutil.rmtree(path, ignore_errors=True) if parents else os.rmdir(path)
+
+    return _for_each_path("rmdir", "remove", args, remove)
 
 
 @builtin("rm", r"""
