@@ -94,15 +94,24 @@ def parse_and_validate(argv: Sequence[str], in_script: bool = False) -> Any:
     return opts
 
 
+def _check_model_source(opts: Any) -> None:
+    """Fail fast, before torch is imported, when the model path names nothing that can exist."""
+    path = opts.model_path
+    if path and not path.startswith(("http://", "https://")):
+        from dgenerate_core.pipelines.source import classify
+
+        classify(path, "model_path")
+
+
 def invoke_dgenerate(argv: Sequence[str], in_script: bool = False) -> InvocationResult:
     """Parse, validate and render one invocation; returns the files written."""
-    from dgenerate_core.options.validate import check_model_path
-
     from dgenerate_core.logs import set_verbose
+    from dgenerate_core.options.validate import check_model_path
 
     opts = parse_and_validate(argv, in_script)
     set_verbose(bool(opts.verbose))
     check_model_path(opts)
+    _check_model_source(opts)
     _check_batch_grid(opts)
     if _print_component_help(opts):
         return InvocationResult(opts)

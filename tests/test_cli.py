@@ -69,3 +69,10 @@ def test_plain_command_line_errors_are_one_line_about_the_option(capsys):
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "did you mean --guidance-scales?" in err
     assert "injected" not in err and "Traceback" not in err
+
+
+def test_missing_model_path_fails_before_importing_torch(tmp_path):
+    """A model path that names nothing is reported at once, without loading the ML stack."""
+    rc, text, modules = _modules_after([str(tmp_path / "nope"), "--no-stdin"])
+    assert rc == 1
+    assert not [m for m in modules if m.split(".")[0] in HEAVY]
