@@ -103,3 +103,10 @@ def test_static_check_env_values_are_not_judged():
     assert static_check("model --inference-steps $STEPS\n", "t") == []
     found = static_check("model --inference-steps x --output-path $OUT\n", "t")
     assert found == []  # the whole line depends on the environment: judged when it runs
+
+
+def test_project_examples_pass_the_static_check():
+    examples = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.dgen"))
+    assert examples, "examples/ should hold at least one .dgen script"
+    for path in examples:
+        assert static_check(path.read_text(encoding="utf-8"), str(path)) == []
