@@ -13,12 +13,9 @@ from dgenerate_core.errors import DgenerateError
 from dgenerate_core.options import RULES, parse_args
 from dgenerate_core.options.validate import Context
 
-CORPUS = Path("/work/shared/corpus/upstream-examples")
-if not CORPUS.exists():
-    CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "upstream-examples"
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "upstream-examples"
 
-_STATUS_RULES = {"rule_not_implemented", "rule_model_type_implemented",
-                 "rule_image_format_implemented"}
+_STATUS_RULES = {"rule_not_implemented", "rule_model_type_implemented"}
 
 
 def _strip_comment(line: str) -> str:

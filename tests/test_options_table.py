@@ -14,9 +14,8 @@ from dgenerate_core.options import (
 from dgenerate_core.options.helpgen import DOC_PATH
 from dgenerate_core.options.spec import GROUPS
 
-HELP = Path("/work/shared/spec/reference-help/help.txt")
-if not HELP.exists():  # the spec folder sits beside the repository in CI
-    HELP = Path(__file__).resolve().parents[2] / "shared" / "spec" / "reference-help" / "help.txt"
+# the shared spec folder sits beside the repository (here and in CI)
+HELP = Path(__file__).resolve().parents[2] / "shared" / "spec" / "reference-help" / "help.txt"
 
 
 def _reference_headers() -> list[str]:

@@ -52,4 +52,3 @@ def find_option(name: str) -> OptionSpec | None:
 
 # implementation status of option *values* (the flags per option live in the table rows)
 IMPLEMENTED_MODEL_TYPES: tuple[str, ...] = ("sd", "sdxl", "kolors", "sd3", "flux")
-UNIMPLEMENTED_IMAGE_FORMATS: tuple[str, ...] = ()

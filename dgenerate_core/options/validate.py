@@ -16,7 +16,7 @@ from dgenerate_core.options.rules_common import (
 )
 from dgenerate_core.options.spec import FLUX_TYPES, SD3_TYPES
 from dgenerate_core.options.table import (
-    EXCLUSIVE_GROUPS, IMPLEMENTED_MODEL_TYPES, OPTIONS, UNIMPLEMENTED_IMAGE_FORMATS,
+    EXCLUSIVE_GROUPS, IMPLEMENTED_MODEL_TYPES, OPTIONS,
 )
 from dgenerate_core.options.values import TENSOR_FORMATS
 
@@ -66,11 +66,6 @@ def rule_model_type_implemented(opts, ctx: Context) -> None:
     mt = model_type(opts)
     if mt not in IMPLEMENTED_MODEL_TYPES:
         raise NotSupportedYet(f"--model-type {mt}")
-
-
-def rule_image_format_implemented(opts, ctx: Context) -> None:
-    if opts.image_format in UNIMPLEMENTED_IMAGE_FORMATS:
-        raise NotSupportedYet(f"--image-format {opts.image_format}")
 
 
 def rule_help_values(opts, ctx: Context) -> None:
@@ -175,7 +170,6 @@ RULES: tuple[Rule, ...] = (
     rule_exclusive_groups,
     rule_not_implemented,
     rule_model_type_implemented,
-    rule_image_format_implemented,
     rule_help_values,
     rule_requires,
     rule_model_types,
