@@ -36,3 +36,53 @@ def tiny_models(tmp_path_factory):
         from tiny_models import build_all
 
     return build_all(str(tmp_path_factory.mktemp("tiny_models")))
+
+
+@pytest.fixture(scope="session")
+def xdisplay():
+    """A private Xvfb display for the console tests (DISPLAY is set to it for the whole session).
+
+    Skips with a clear reason only when neither Xvfb nor an X display is available; CI installs xvfb.
+    """
+    import shutil
+    import subprocess
+
+    xvfb = shutil.which("Xvfb")
+    if xvfb is None:
+        if os.environ.get("DISPLAY"):
+            yield os.environ["DISPLAY"]
+            return
+        pytest.skip("console tests need Xvfb (apt-get install -y xvfb) or an X display")
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen([xvfb, "-displayfd", str(write_fd), "-screen", "0", "1280x1024x24",
+                             "-nolisten", "tcp"], pass_fds=(write_fd,),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write_fd)
+    with os.fdopen(read_fd) as stream:
+        number = stream.readline().strip()
+    if not number:
+        proc.kill()
+        pytest.fail("Xvfb did not start")
+    display = f":{number}"
+    old = os.environ.get("DISPLAY")
+    os.environ["DISPLAY"] = display
+    yield display
+    if old is None:
+        os.environ.pop("DISPLAY", None)
+    else:
+        os.environ["DISPLAY"] = old
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def tk_root(xdisplay):
+    """A fresh Tk root on the private display, destroyed after the test."""
+    import tkinter
+
+    root = tkinter.Tk()
+    yield root
+    try:
+        root.destroy()
+    except tkinter.TclError:
+        pass
