@@ -115,10 +115,10 @@ def invoke_dgenerate(argv: Sequence[str], in_script: bool = False) -> Invocation
     _check_batch_grid(opts)
     if _print_component_help(opts):
         return InvocationResult(opts)
-    from dgenerate_core.seeds.parse import parse_image_seed
+    from dgenerate_core.seeds.rules import parse_for_options
 
     for text in opts.image_seeds or []:
-        parse_image_seed(text)
+        parse_for_options(text, opts)
     folder = os.path.expanduser(opts.output_path or "./output")
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise UsageError(f'--output-path: "{folder}" exists and is not a folder')

@@ -151,6 +151,16 @@ def _print_reference_listing(option: str, names: list[str]) -> int:
 
 def help_listing(option: str, names: list[str]) -> int:
     """Print one ``--*-help`` listing (names given: their documentation); return the status."""
+    if option in ("--image-processor-help", "--latents-processor-help"):
+        from dgenerate_core.processors.helptext import format_processor_help
+
+        print(format_processor_help(option[2:].split("-")[0], names))
+        return 0
+    if option == "--sub-command-help":
+        from dgenerate_core.subcommands import format_sub_command_help
+
+        print(format_sub_command_help(names))
+        return 0
     if option in REFERENCE_NAMES:
         return _print_reference_listing(option, names)
     from dgenerate_core import script
@@ -348,7 +358,10 @@ def run(args: list[str]) -> int:
     """Run the mode that ``args`` asks for and return the exit status."""
     meta = parse_meta(args)
     if meta.sub_command is not None:
-        raise NotSupportedYet(f"--sub-command {meta.sub_command}")
+        from dgenerate_core.subcommands import run_sub_command
+
+        return run_sub_command(meta.sub_command, meta.sub_command_args, meta.plugin_modules,
+                               meta.verbose, meta.offline)
     if meta.files is not None:
         return _run_files(meta)
     if meta.shell:

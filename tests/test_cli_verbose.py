@@ -4,6 +4,9 @@ from dgenerate_core.cli import main
 
 
 def test_verbose_script_reports_cache_miss_then_hit(tiny_models, tmp_path, capsys):
+    from dgenerate_core.pipelines.cache import clear_object_cache
+
+    clear_object_cache()  # another test may have loaded the same model already
     script = tmp_path / "twice.dgen"
     line = f'"{tiny_models.sd}" --output-size 32 -ifs 1 -o "{tmp_path / "out"}"'
     script.write_text(f"{line} --seeds 1\n{line} --seeds 2\n", encoding="utf-8")

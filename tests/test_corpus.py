@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dgenerate_core.script import ConfigRunner, static_check
+from dgenerate_core.script import ConfigRunner
+from dgenerate_core.script.checker import static_check
 
 from script_helpers import Recorder
 

@@ -79,3 +79,26 @@ def test_crop_needs_a_mask(tiny_models, seed, tmp_path, capsys):
     assert _run(tiny_models, tmp_path, seed[0], "-ic") == 1
     assert "--inpaint-crop needs an inpaint mask" in capsys.readouterr().err
     assert not os.path.exists(tmp_path / NAME)
+
+
+def test_crop_refuses_image_seed_batching(tiny_models, seed, tmp_path, capsys):
+    img, mask = seed
+    assert _run(tiny_models, tmp_path, f"images: {img}, {img};{mask}", "-ic") == 1
+    assert "Inpaint batching via --image-seeds batching syntax is not supported with " \
+           "--inpaint-crop, but you may use --batch-size" in capsys.readouterr().err
+
+
+def test_crop_works_frame_by_frame_on_an_animation(tiny_models, seed, tmp_path):
+    from dgenerate_core.media.animations import read_frames, write_animation
+
+    img, mask = seed
+    frames = [Image.open(img).rotate(5 * i) for i in range(3)]
+    write_animation(frames, str(tmp_path / "in.gif"), 5.0)
+    assert _run(tiny_models, tmp_path / "out", f"{tmp_path / 'in.gif'};{mask}", "-icm",
+                "--output-size", "32", "-af", "gif", "-nf") == 0
+    (name,) = os.listdir(tmp_path / "out")
+    out, _ = read_frames(str(tmp_path / "out" / name))
+    assert len(out) == 3 and out[0].size == (96, 72)  # pasted back at the original size
+    unmasked = np.asarray(out[1].convert("RGB")).astype(int)[60:, 70:]
+    source = np.asarray(read_frames(str(tmp_path / "in.gif"))[0][1]).astype(int)[60:, 70:]
+    assert np.abs(unmasked - source).mean() < 3  # only masked pixels were regenerated

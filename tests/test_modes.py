@@ -104,8 +104,8 @@ def test_reference_listing_details_are_not_supported_yet(capsys):
 
 
 def test_sub_command_not_supported_yet():
-    with pytest.raises(NotSupportedYet, match="--sub-command image-process is not supported yet"):
-        modes.run(["--sub-command", "image-process", "in.png"])
+    with pytest.raises(NotSupportedYet, match="--sub-command civitai-links is not supported yet"):
+        modes.run(["--sub-command", "civitai-links", "https://civitai.com/models/1"])
 
 
 def test_has_model_path():

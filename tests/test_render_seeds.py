@@ -4,7 +4,7 @@
 import pytest
 from PIL import Image
 
-from dgenerate_core.errors import NotSupportedYet, UsageError
+from dgenerate_core.errors import UsageError
 from dgenerate_core.seeds import parse_image_seed, resize_image_calc
 from dgenerate_core.seeds.load import load_seed
 from tests.httpserver import serve_directory
@@ -83,10 +83,14 @@ def test_keyword_errors(files, suffix, message):
         parse_image_seed(files[0] + suffix)
 
 
-@pytest.mark.parametrize("text", ["adapter: a.png"])
-def test_prefix_forms_not_built(text):
-    with pytest.raises(NotSupportedYet):
-        parse_image_seed(text)
+def test_adapter_prefix_parses_then_needs_ip_adapters(files):
+    from dgenerate_core.options import parse_args
+    from dgenerate_core.seeds.rules import parse_for_options
+
+    spec = parse_image_seed(f"adapter: {files[0]}")
+    assert spec.mode == "txt2img" and spec.adapters[0][0].path == files[0]
+    with pytest.raises(UsageError, match="IP adapter images need --ip-adapters"):
+        parse_for_options(f"adapter: {files[0]}", parse_args(["m"]))
 
 
 def test_images_batching_forms(files):
@@ -134,9 +138,14 @@ def test_latents_forms(files, tmp_path):
         parse_image_seed(f"latents: {img}")
 
 
-def test_keywords_not_built(files):
-    with pytest.raises(NotSupportedYet, match="control= is not supported yet"):
-        parse_image_seed(f"{files[0]};control={files[0]}")
+def test_control_keyword_without_control_models(files):
+    from dgenerate_core.options import parse_args
+    from dgenerate_core.seeds.rules import parse_for_options
+
+    spec = parse_image_seed(f"{files[0]};control={files[0]}")
+    assert spec.controls == (files[0],) and spec.mode == "img2img"
+    with pytest.raises(UsageError, match="need --control-nets or --t2i-adapters"):
+        parse_for_options(f"{files[0]};control={files[0]}", parse_args(["m"]))
 
 
 def test_resize_image_calc():
@@ -188,3 +197,20 @@ def test_url_that_fails_is_one_line(http_root):
     with pytest.raises(UsageError) as info:
         load_seed(spec, None, False)
     assert f'--image-seeds "{http_root}/missing.png"' in str(info.value)
+
+
+def test_animated_and_control_urls_stream_through_the_web_cache(files):
+    from dgenerate_core.media.animations import write_animation
+    from dgenerate_core.seeds.load import load_seed_frames
+
+    img, mask, _, root = files
+    frames = [Image.effect_noise((96, 72), 30 + 10 * i).convert("RGB") for i in range(4)]
+    write_animation(frames, str(root / "anim.gif"), 5.0)
+    with serve_directory(root) as url:
+        spec = parse_image_seed(f"{url}/anim.gif;mask={url}/mask.png;control={url}/img.png",
+                                control_models=1)
+        seed = load_seed_frames(spec, (48, 48), False)
+        loaded = list(seed.frames())
+    assert seed.frame_count == 4 and len(loaded) == 4
+    assert {f.size for f in loaded} == {(48, 32)}
+    assert loaded[3].control_images[0].size == (48, 32) and loaded[3].mask.size == (48, 32)

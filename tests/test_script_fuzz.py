@@ -5,7 +5,8 @@ import os
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from dgenerate_core.errors import ScriptError
-from dgenerate_core.script import ConfigRunner, static_check, templating
+from dgenerate_core.script import ConfigRunner, templating
+from dgenerate_core.script.checker import static_check
 from dgenerate_core.script.reader import read_statements
 from dgenerate_core.script.tokens import quote, shell_split
 

@@ -217,3 +217,14 @@ def test_gen_seeds_refuses_absurd_counts_instead_of_hanging():
         runner.run_string("\\gen_seeds x 1000000000")
     runner.run_string("\\gen_seeds x 3")
     assert len(runner.variables["x"]) == 3
+
+
+def test_template_error_lines_count_only_newlines_not_carriage_returns():
+    """Jinja treats a lone \\r as a line end; the reported line is the script's (found by the shell fuzz test)."""
+    from dgenerate_core.errors import ScriptError
+    from dgenerate_core.script.templating import make_environment, render
+
+    text = "{% for i in [1, 2] %}\n#\r0\n{% for i in [1, 2] %}"
+    with pytest.raises(ScriptError) as info:
+        render(make_environment(), text, {})
+    assert info.value.lineno == 3

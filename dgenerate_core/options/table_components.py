@@ -54,11 +54,11 @@ COMPONENT_OPTIONS: tuple[OptionSpec, ...] = (
     option("-ie --image-encoder", ONE, "components",
            "CLIP vision image encoder for IP adapters that do not ship one (and optionally for "
            "Stable Cascade). Keys: revision, variant, subfolder, dtype.",
-           metavar="IMAGE_ENCODER_URI", parse=v.URI),
+           metavar="IMAGE_ENCODER_URI", parse=v.URI, implemented=True),
     option("-ipa --ip-adapters", LIST, "components",
            "IP adapter models; their images are given with the 'adapters:' image seed syntax. "
            "Keys: scale, revision, subfolder, weight-name.", metavar="IP_ADAPTER_URI",
-           parse=v.URI, model_types=("sd", "pix2pix", "sdxl", "kolors", "flux")),
+           parse=v.URI, model_types=("sd", "pix2pix", "sdxl", "kolors", "flux"), implemented=True),
     option("-ti --textual-inversions", LIST, "components",
            "Textual inversion embeddings to load. Keys: token, revision, subfolder, weight-name.",
            metavar="URI", parse=v.URI,
@@ -67,11 +67,11 @@ COMPONENT_OPTIONS: tuple[OptionSpec, ...] = (
     option("-cn --control-nets", LIST, "components",
            "ControlNet models used together, one control image each. Keys: scale, start, end, "
            "mode, revision, variant, subfolder, dtype.", metavar="CONTROLNET_URI", parse=v.URI,
-           model_types=("sd", "sdxl", "kolors", "sd3", "flux")),
+           model_types=("sd", "sdxl", "kolors", "sd3", "flux"), implemented=True),
     option("-t2i --t2i-adapters", LIST, "components",
            "T2I adapter models used together for txt2img, one control image each. Keys: scale, "
            "revision, variant, subfolder, dtype.", metavar="T2I_ADAPTER_URI", parse=v.URI,
-           model_types=("sd", "sdxl")),
+           model_types=("sd", "sdxl"), implemented=True),
 )
 
 QUANTIZER_OPTIONS: tuple[OptionSpec, ...] = (

@@ -42,10 +42,11 @@ META_OPTIONS: tuple[OptionSpec, ...] = (
            implemented=True),
     option("--sub-command", ONE, "meta",
            "Run a sub-command instead of image generation; the sub-command takes its own "
-           "arguments (see --sub-command-help).", metavar="SUB_COMMAND", parse=v.STR),
+           "arguments (see --sub-command-help).", metavar="SUB_COMMAND", parse=v.STR,
+           implemented=True),
     option("--sub-command-help", OPTLIST, "meta",
            "List sub-commands, or show help for the named ones. Use alone or with "
-           "--plugin-modules.", metavar="SUB_COMMAND", parse=v.STR),
+           "--plugin-modules.", metavar="SUB_COMMAND", parse=v.STR, implemented=True),
     option("-ofm --offline-mode", FLAG, "meta",
            "Never download anything: only models already in the Hugging Face cache or dgenerate's "
            "web cache may be used; anything else is an error.", implemented=True),

@@ -80,19 +80,20 @@ IMAGE_SEED_OPTIONS: tuple[OptionSpec, ...] = (
            metavar="SEED", parse=v.STR, implemented=True),
     option("-sip --seed-image-processors", LIST, "image_seeds",
            "Image processor URIs for the img2img images; '+' separates the chains of "
-           "successive images.", metavar="PROCESSOR_URI", parse=v.URI, requires_any=_IS),
+           "successive images.", metavar="PROCESSOR_URI", parse=v.URI, requires_any=_IS,
+           implemented=True),
     option("-mip --mask-image-processors", LIST, "image_seeds",
            "Image processor URIs for the inpaint masks; '+' separates chains.",
-           metavar="PROCESSOR_URI", parse=v.URI, requires_any=_IS),
+           metavar="PROCESSOR_URI", parse=v.URI, requires_any=_IS, implemented=True),
     option("-cip --control-image-processors", LIST, "image_seeds",
            "Image processor URIs for the control images; '+' separates chains.",
-           metavar="PROCESSOR_URI", parse=v.URI, requires_any=_IS),
+           metavar="PROCESSOR_URI", parse=v.URI, requires_any=_IS, implemented=True),
     option("--image-processor-help", OPTLIST, "image_seeds",
            "List the image processors, or document the named ones. Use alone or with "
-           "--plugin-modules.", metavar="PROCESSOR_NAME", parse=v.STR),
+           "--plugin-modules.", metavar="PROCESSOR_NAME", parse=v.STR, implemented=True),
     option("-pp --post-processors", LIST, "image_seeds",
            "Image processor URIs applied in order to every generated image before it is saved.",
-           metavar="PROCESSOR_URI", parse=v.URI),
+           metavar="PROCESSOR_URI", parse=v.URI, implemented=True),
 )
 
 GUIDANCE_OPTIONS: tuple[OptionSpec, ...] = (

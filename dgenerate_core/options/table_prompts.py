@@ -132,15 +132,15 @@ LATENTS_OPTIONS: tuple[OptionSpec, ...] = (
     option("-lp --latents-processors", LIST, "latents",
            "Latents processor URIs for raw noise latents given with --image-seeds; '+' separates "
            "the chains of successive inputs.", metavar="LATENTS_PROCESSOR_URI", parse=v.URI,
-           requires_any=("image_seeds",)),
+           requires_any=("image_seeds",), implemented=True),
     option("-ilp --img2img-latents-processors", LIST, "latents",
            "Latents processor URIs for img2img latent tensors given with --image-seeds; '+' "
            "separates chains.", metavar="LATENTS_PROCESSOR_URI", parse=v.URI,
-           requires_any=("image_seeds",)),
+           requires_any=("image_seeds",), implemented=True),
     option("-lpp --latents-post-processors", LIST, "latents",
            "Latents processor URIs applied to output latents when --image-format is pt, pth or "
-           "safetensors.", metavar="LATENTS_PROCESSOR_URI", parse=v.URI),
+           "safetensors.", metavar="LATENTS_PROCESSOR_URI", parse=v.URI, implemented=True),
     option("--latents-processor-help", OPTLIST, "latents",
            "List the latents processors, or document the named ones. Use alone or with "
-           "--plugin-modules.", metavar="LATENTS_PROCESSOR_NAMES", parse=v.STR),
+           "--plugin-modules.", metavar="LATENTS_PROCESSOR_NAMES", parse=v.STR, implemented=True),
 )

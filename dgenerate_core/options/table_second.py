@@ -63,6 +63,6 @@ SDXL_OPTIONS: tuple[OptionSpec, ...] = (
     option("--sdxl-t2i-adapter-factors", LIST, "sdxl",
            "Fractions in [0, 1] of the timesteps during which T2I adapters apply, tried in turn.",
            metavar="FLOAT", parse=v.FLOAT_UNIT, product=True, model_types=SDXL_TYPES,
-           requires_any=("t2i_adapters",)),
+           requires_any=("t2i_adapters",), implemented=True),
 ) + tuple(_sdxl(*row, refiner=False) for row in _MICRO) \
   + tuple(_sdxl(*row, refiner=True) for row in _MICRO)

@@ -145,6 +145,13 @@ def rule_latents_post_processors(opts, ctx: Context) -> None:
                          "safetensors")
 
 
+def rule_processors(opts, ctx: Context) -> None:
+    """Processor URIs are valid before any model loads; -lp / -ilp need latents inputs."""
+    from dgenerate_core.processors.rules import check_processor_options
+
+    check_processor_options(opts, ctx)
+
+
 def rule_frame_range(opts, ctx: Context) -> None:
     """R65: --frame-start must not exceed --frame-end."""
     start = opts.frame_start or 0
@@ -179,6 +186,7 @@ RULES: tuple[Rule, ...] = (
     rule_metadata_format,
     rule_tensor_output,
     rule_latents_post_processors,
+    rule_processors,
     rule_frame_range,
     rule_output_size_alignment,
 )

@@ -81,6 +81,12 @@ def load_pipelines(opts: Any) -> PipelineSet:
     pset = get_cache("pipeline").get_or_create(spec, lambda: _build(spec), spec.model_path)
     pset.set_vae_options(bool(getattr(opts, "vae_tiling", False)),
                          bool(getattr(opts, "vae_slicing", False)))
+    from dgenerate_core.pipelines.controlnets import load_controls
+    from dgenerate_core.pipelines.ipadapters import apply_ip_adapters, load_ip_adapters
+
+    pset.set_controls(load_controls(opts, pset.model_type, pset.device))
+    apply_ip_adapters(pset, load_ip_adapters(opts, pset.model_type),
+                      spec.offline_mode, spec.auth_token)
     return pset
 
 
@@ -133,16 +139,20 @@ def _quiet_loading() -> None:
 
     diffusers.utils.logging.disable_progress_bar()
     transformers.utils.logging.disable_progress_bar()
-    logger = logging.getLogger("diffusers.pipelines.pipeline_utils")
-    if not any(isinstance(f, _NonStandardModuleFilter) for f in logger.filters):
-        logger.addFilter(_NonStandardModuleFilter())
+    for name in ("diffusers.pipelines.pipeline_utils", "diffusers.models.modeling_utils"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _NonStandardModuleFilter) for f in logger.filters):
+            logger.addFilter(_NonStandardModuleFilter())
 
 
 class _NonStandardModuleFilter(logging.Filter):
-    """Drop diffusers' warning that prints a whole module (e.g. Kolors' ChatGLMModel) repr."""
+    """Drop diffusers' warning that prints a whole module (e.g. Kolors' ChatGLMModel) repr, and
+    the one ``from_pipe`` gives for every module it casts to the pipeline's own dtype."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("You have passed a non-standard module")
+        msg = str(record.msg)
+        return not (msg.startswith("You have passed a non-standard module")
+                    or msg.startswith("There are modules in "))
 
 
 def _build(spec: LoadSpec) -> PipelineSet:

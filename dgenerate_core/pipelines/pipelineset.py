@@ -17,13 +17,17 @@ _REFINER_CLASSES = {"txt2img": "StableDiffusionXLImg2ImgPipeline",
                     "inpaint": "StableDiffusionXLInpaintPipeline"}
 
 
-def derive(base: Any, cls_name: str, place: Callable[[Any], None] | None) -> Any:
-    """``base`` itself when it is of class ``cls_name``, else a ``from_pipe`` sibling sharing weights."""
-    if type(base).__name__ == cls_name:
+def derive(base: Any, cls_name: str, place: Callable[[Any], None] | None,
+           **extra: Any) -> Any:
+    """``base`` itself when it is of class ``cls_name``, else a ``from_pipe`` sibling sharing weights
+    (``extra``: more components, e.g. ``controlnet=``)."""
+    if type(base).__name__ == cls_name and not extra:
         return base
     import diffusers
 
-    pipe = getattr(diffusers, cls_name).from_pipe(base, scheduler=original_scheduler(base))
+    # from_pipe casts every (shared) module to torch_dtype, float32 when not given
+    pipe = getattr(diffusers, cls_name).from_pipe(base, scheduler=original_scheduler(base),
+                                                  torch_dtype=base.dtype, **extra)
     remember_original(pipe, original_scheduler(base))
     object.__setattr__(pipe, "_dgenerate_model_path", getattr(base, "_dgenerate_model_path", None))
     if place is not None:
@@ -47,15 +51,44 @@ class PipelineSet:
         self._place, self._place_refiner = place, place_refiner
         self._pipes: dict[str, Any] = {}
         self._refiners: dict[str, Any] = {}
+        self.controls: Any = None  # pipelines.controlnets.Controls of the current invocation
+        self._control_pipes: dict[str, Any] = {}
+        self.ip_adapters: Any = None  # pipelines.ipadapters.IPAdapters loaded into the base
+        self._ip_adapters_key: Any = None
 
     def get(self, mode: str) -> Any:
         """The pipeline for 'txt2img', 'img2img' or 'inpaint' (NotSupportedYet where none exists)."""
+        if self.controls is not None:
+            return self._get_control(mode)
         cls_name = self.info.class_name(mode)
         if mode in self._pipes:
             return self._pipes[mode]
         self._check_inpaint_only(mode)
         self._pipes[mode] = derive(self.base, cls_name, self._place)
         return self._pipes[mode]
+
+    def set_controls(self, controls: Any) -> None:
+        """Use these ControlNets / T2I adapters (None: none) for the pipelines ``get`` returns."""
+        old = self.controls.key if self.controls is not None else None
+        if controls is None or controls.key != old:
+            self._control_pipes.clear()
+        self.controls = controls
+
+    def forget_derived(self) -> None:
+        """Drop the pipelines built from the base (they are built again on the next ``get``)."""
+        self._pipes.clear()
+        self._control_pipes.clear()
+
+    def _get_control(self, mode: str) -> Any:
+        if mode not in self._control_pipes:
+            cls_name = self.controls.class_name(mode)
+            self._check_inpaint_only(mode)
+            component = "adapter" if self.controls.kind == "t2i" else "controlnet"
+            pipe = derive(self.base, cls_name, self._place, **{component: self.controls.model})
+            if self._place is None and self.device != "cpu":
+                pipe.to(self.device)
+            self._control_pipes[mode] = pipe
+        return self._control_pipes[mode]
 
     def _check_inpaint_only(self, mode: str) -> None:
         unet = getattr(self.base, "unet", None)
@@ -88,7 +121,7 @@ class PipelineSet:
 
     def pipelines(self) -> list[Any]:
         """Every pipeline built so far (main and refiner)."""
-        return [self.base, *self._pipes.values(), *(
+        return [self.base, *self._pipes.values(), *self._control_pipes.values(), *(
             [self._refiner_base] if self._refiner_base is not None else []), *self._refiners.values()]
 
     def set_vae_options(self, tiling: bool, slicing: bool) -> None:

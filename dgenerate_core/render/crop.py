@@ -55,8 +55,9 @@ def prepare(seed: Any, padding: tuple[int, int, int, int] | None, feather: int |
     from dgenerate_core.seeds.load import LoadedSeed
 
     if seed.spec.batched:
-        raise UsageError(f'--inpaint-crop cannot be used with "images:" batching in '
-                         f'--image-seeds "{seed.spec.text}"')
+        raise UsageError(f'--image-seeds "{seed.spec.text}": Inpaint batching via '
+                         f'--image-seeds batching syntax is not supported with --inpaint-crop, '
+                         f'but you may use --batch-size')
     if seed.masks is None:
         raise UsageError(f'--inpaint-crop needs an inpaint mask in --image-seeds '
                          f'"{seed.spec.text}"')
@@ -66,8 +67,11 @@ def prepare(seed: Any, padding: tuple[int, int, int, int] | None, feather: int |
     target = resize_image_calc(size, output_size, True, align)
     crop_image = image.crop(box).resize(target, Image.Resampling.LANCZOS)
     crop_mask = mask.crop(box).resize(target, Image.Resampling.LANCZOS)
-    return CropJob(LoadedSeed(seed.spec, [crop_image], [crop_mask]), image, box, mask, feather,
-                   masked)
+    controls = [c.crop(box).resize(target, Image.Resampling.LANCZOS)
+                for c in seed.control_images] if seed.control_images else None
+    cropped = LoadedSeed(seed.spec, [crop_image], [crop_mask], seed.raw_latents, controls,
+                         seed.adapter_images)
+    return CropJob(cropped, image, box, mask, feather, masked)
 
 
 def _feather_mask(size: tuple[int, int], feather: int) -> Any:

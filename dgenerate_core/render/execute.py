@@ -129,8 +129,6 @@ def _add_raw_latents(call: CallBuilder, model_type: str, seed: Any, batch: int) 
         raise UsageError(f'--image-seeds "{text}": raw latents ("latents:" or "latents=") are '
                          f'not used with --model-type {model_type}, give the latents as the '
                          f'img2img image with --denoising-start instead')
-    if model_type == "flux":
-        raise NotSupportedYet("raw latents --image-seeds with --model-type flux")
     latents = repeat_latents(seed.raw_latents, batch)
     if int(latents.shape[0]) != batch:
         raise UsageError(f'--image-seeds "{text}": {int(seed.raw_latents.shape[0])} latents do '
@@ -138,19 +136,147 @@ def _add_raw_latents(call: CallBuilder, model_type: str, seed: Any, batch: int) 
     call.require("latents", latents, f'--image-seeds "{text}" latents')
 
 
-def _denoising_range(call: CallBuilder, opts: Any) -> None:
-    for dest, kwarg in (("denoising_start", "denoising_start"), ("denoising_end", "denoising_end")):
-        value = getattr(opts, dest, None)
-        if value is not None:
-            call.require(kwarg, value, "--" + dest.replace("_", "-"))
+def _flux_pixel_size(job: RenderJob, pipe: Any, packed: Any, seed: Any,
+                     what: str) -> tuple[int, int]:
+    """The pixel size of packed Flux latents ``(B, tokens, C)``: the seed image's size, else
+    ``--output-size``, else a square one."""
+    import math
+
+    if seed.size is not None:
+        return tuple(seed.size)
+    if getattr(job.opts, "output_size", None):
+        return tuple(job.opts.output_size)
+    tokens = int(packed.shape[1])
+    side = math.isqrt(tokens)
+    if side * side != tokens:
+        raise UsageError(f'--image-seeds "{seed.spec.text}": the packed Flux {what} have '
+                         f'{tokens} tokens, which is not a square image; give --output-size')
+    scale = 2 * int(getattr(pipe, "vae_scale_factor", 8) or 8)
+    return (side * scale, side * scale)
+
+
+def _flux_latents(job: RenderJob, pipe: Any, seed: Any,
+                  size: Any) -> tuple[Any, tuple[int, int] | None]:
+    """Flux latents files hold packed ``(tokens, C)`` latents: unpack a tensor img2img input to
+    ``(B, C, h, w)`` (which the pipeline takes as image latents) and pack unpacked raw
+    latents; returns the seed and the pixel size of the call."""
+    import dataclasses
+
+    scale = int(getattr(pipe, "vae_scale_factor", 8) or 8)
+    if seed.latents:
+        image = seed.image
+        if image.dim() == 3:
+            width, height = _flux_pixel_size(job, pipe, image, seed, "latents")
+            image = type(pipe)._unpack_latents(image, height, width, scale)
+        size = (int(image.shape[-1]) * scale, int(image.shape[-2]) * scale)
+        seed = dataclasses.replace(seed, images=list(image.split(1)))
+    raw = seed.raw_latents
+    if raw is not None:
+        if raw.dim() == 4:
+            size = size or (int(raw.shape[-1]) * scale, int(raw.shape[-2]) * scale)
+        elif size is None:
+            size = _flux_pixel_size(job, pipe, raw, seed, "raw latents")
+        if raw.dim() == 4 and seed.mode != "inpaint":  # the inpaint pipeline packs them itself
+            raw = type(pipe)._pack_latents(raw, raw.shape[0], raw.shape[1], raw.shape[2],
+                                           raw.shape[3])
+        elif raw.dim() == 3 and seed.mode == "inpaint":
+            raw = type(pipe)._unpack_latents(raw, size[1], size[0], scale)
+        seed = dataclasses.replace(seed, raw_latents=raw)
+    return seed, size
+
+
+def _decoded_for_processors(job: RenderJob, pipe: Any, seed: Any) -> tuple[Any, Any]:
+    """A latents tensor img2img seed decoded by the receiving VAE, so that
+    ``--seed-image-processors`` can run on it (usage.md §3.8); the images replace it."""
+    import dataclasses
+
+    import torch
+
+    if getattr(job.opts, "denoising_start", None) is not None:
+        raise NotSupportedYet("--seed-image-processors with a latents tensor image seed and "
+                              "--denoising-start")
+    vae = pipe.vae
+    latents = seed.image.to(device=vae.device, dtype=vae.dtype)
+    latents = latents / vae.config.scaling_factor
+    if getattr(vae.config, "shift_factor", None):
+        latents = latents + vae.config.shift_factor
+    with torch.no_grad():
+        decoded = vae.decode(latents, return_dict=False)[0]
+    images = pipe.image_processor.postprocess(decoded, output_type="pil")
+    from dgenerate_core.seeds.load import _hooks
+
+    images = _hooks().process_images("seed", job.opts, list(images), pre_resize=None)
+    seed = dataclasses.replace(seed, images=images)
+    return seed, images[0].size
+
+
+def _latents_hook(job: RenderJob, kind: str, tensor: Any, pipe: Any) -> Any:
+    """``-lp`` / ``-ilp`` / ``-lpp``: engineer C's latents processors (identity when unset)."""
+    from dgenerate_core.seeds.load import _hooks
+
+    return _hooks().process_latents(kind, job.opts, tensor, pipe=pipe)
+
+
+def _process_input_latents(job: RenderJob, seed: Any, pipe: Any) -> Any:
+    """The seed with its tensor img2img input (``-ilp``) and raw latents (``-lp``) processed."""
+    import dataclasses
+
+    if seed is None:
+        return None
+    if seed.latents:
+        processed = _latents_hook(job, "img2img", seed.image, pipe)
+        seed = dataclasses.replace(seed, images=list(processed.split(1)))
+    if seed.raw_latents is not None:
+        seed = dataclasses.replace(
+            seed, raw_latents=_latents_hook(job, "latents", seed.raw_latents, pipe))
+    return seed
+
+
+def _add_guidance_images(call: CallBuilder, job: RenderJob, step: Step, seed: Any,
+                         size: Any) -> None:
+    """Control images and IP-adapter image groups of the seed (``render.control``)."""
+    if seed.control_images or getattr(job.pset, "controls", None) is not None:
+        from dgenerate_core.render.control import add_control
+
+        add_control(call, job, step, job.pset, seed.control_images, seed.size or size)
+    if seed.adapter_images or getattr(job.pset, "ip_adapters", None) is not None:
+        from dgenerate_core.render.control import add_ip_adapter_images
+
+        add_ip_adapter_images(call, job, step, job.pset, seed.adapter_images)
+
+
+def _add_seed_inputs(call: CallBuilder, job: RenderJob, step: Step, seed: Any, size: Any,
+                     batch: int) -> tuple[Any, Any]:
+    """The seed's images, mask, latents, control and IP-adapter images (or the txt2img size);
+    returns the seed as processed and the pixel size of the call."""
+    pipe = call.pipe
+    seed = _process_input_latents(job, seed, pipe)
+    if seed is not None and job.pset.model_type == "flux":
+        seed, size = _flux_latents(job, pipe, seed, size)
+    if seed is not None and seed.latents and getattr(job.opts, "seed_image_processors", None):
+        seed, size = _decoded_for_processors(job, pipe, seed)
+    if seed is None or not seed.images:  # txt2img: prompt, control, adapter or latents only
+        if size is None:
+            size = _latent_pixel_size(pipe, seed.raw_latents) if seed.raw_latents is not None \
+                else (seed.size or job.txt2img_size)
+        add_images(call, None, size, None, batch)
+    else:
+        add_images(call, seed, size, step["image_seed_strengths"], batch,
+                   check_steps=getattr(job.opts, "denoising_start", None) is None)
+        if seed.latents and size is not None:
+            call.optional("width", size[0])
+            call.optional("height", size[1])
+    if seed is not None and seed.raw_latents is not None:
+        _add_raw_latents(call, job.pset.model_type, seed, batch)
+    if seed is not None:
+        _add_guidance_images(call, job, step, seed, size)
+    return seed, size
 
 
 def run_step(job: RenderJob, step: Step, seed: Any, mode: str, size: Any) -> Any:
     """Run the pipelines of one step; returns Pillow images, or a latents tensor (B, ...)
     with a tensor ``--image-format``."""
     pset = job.pset
-    if seed is not None and seed.latents and pset.model_type == "flux":
-        raise NotSupportedYet("latents tensor --image-seeds with --model-type flux")
     batch = batch_size_for(job, seed)
     pipe = pset.get(mode)
     if step["pag_scales"] is not None:
@@ -162,29 +288,30 @@ def run_step(job: RenderJob, step: Step, seed: Any, mode: str, size: Any) -> Any
     refiner = pset.refiner(mode) if getattr(pset, "has_refiner", False) else None
     cooperative = (refiner is not None and mode != "inpaint"
                    and not getattr(job.opts, "sdxl_refiner_edit", False)
+                   and getattr(pset, "controls", None) is None   # the manual: edit mode with ControlNets
                    and pset.accepts(pipe, "denoising_end"))
     call = CallBuilder(pipe, pset.accepts, pset.model_type, mode)
     add_prompts(call, step["prompts"], step["second_prompts"], step["third_prompts"])
     add_common(call, step, job.opts, _generator(pset.device, step["seeds"]), batch,
                _progress(int(step["inference_steps"])))
-    if seed is not None and not seed.images:  # "latents: ..." only: txt2img from that noise
-        add_images(call, None, _latent_pixel_size(pipe, seed.raw_latents), None, batch)
-    else:
-        add_images(call, seed, size, step["image_seed_strengths"], batch,
-                   check_steps=getattr(job.opts, "denoising_start", None) is None)
-    if seed is not None and seed.raw_latents is not None:
-        _add_raw_latents(call, pset.model_type, seed, batch)
+    seed, size = _add_seed_inputs(call, job, step, seed, size, batch)
     add_micro_conditioning(call, step, refiner=False)
-    _denoising_range(call, job.opts)
+    from dgenerate_core.render.denoise import denoising_range
+
+    in_range = denoising_range(call, job.opts)
     if cooperative:
         call.kwargs["denoising_end"] = step["sdxl_high_noise_fractions"]
         call.kwargs["output_type"] = "latent"
     elif refiner is None and job.output.latents:
         call.kwargs["output_type"] = "latent"
-    result = _call(job, pipe, call.kwargs)
-    if refiner is None:
-        return result.images if job.output.latents else list(result.images)
-    return _run_refiner(job, step, refiner, result.images, seed, mode, size, cooperative, batch)
+    with in_range:
+        images = _call(job, pipe, call.kwargs).images
+    if refiner is not None:
+        pipe = refiner
+        images = _run_refiner(job, step, refiner, images, seed, mode, size, cooperative, batch)
+    if job.output.latents:
+        return _latents_hook(job, "post", images, pipe)
+    return list(images)
 
 
 def _refiner_view(step: Step) -> _StepView:
@@ -254,7 +381,7 @@ class _NoSequenceLength:
 def _load(job: RenderJob, step: Step, current: tuple[int | None, Any]) -> tuple[int | None, Any]:
     """The frames of the step's image seed, reusing the ones of the previous step."""
     from dgenerate_core.seeds.load import load_seed_frames
-    from dgenerate_core.seeds.parse import parse_image_seed
+    from dgenerate_core.seeds.rules import parse_for_options
 
     if step.image_seed is None:
         return (None, None)
@@ -264,9 +391,9 @@ def _load(job: RenderJob, step: Step, current: tuple[int | None, Any]) -> tuple[
 
     opts = job.opts
     size = None if crop_enabled(opts) else opts.output_size  # a crop is resized instead
-    frames = load_seed_frames(parse_image_seed(step.image_seed), size,
+    frames = load_seed_frames(parse_for_options(step.image_seed, opts), size,
                               bool(opts.no_aspect), job.align, opts.frame_start or 0,
-                              opts.frame_end)
+                              opts.frame_end, opts, step.image_seed_index or 0)
     return (step.image_seed_index, frames)
 
 
@@ -294,11 +421,21 @@ def _a1111(job: RenderJob, step: Step, mode: str, images: Any) -> str | None:
                            job.pset.get(mode).scheduler)
 
 
+def _post_process(job: RenderJob, step: Step, images: Any, frame: int | None = None) -> Any:
+    """``--post-processors`` on every output image before it is written (and before a grid)."""
+    from dgenerate_core.seeds.load import _hooks
+
+    if job.output.latents:
+        return images
+    return _hooks().process_images("post", job.opts, list(images), pre_resize=False,
+                                seed_index=step.image_seed_index or 0, frame=frame)
+
+
 def _render_still(job: RenderJob, step: Step, seed: Any) -> None:
     mode = seed.mode if seed is not None else "txt2img"
     size = seed.size if seed is not None else job.txt2img_size
     log.log_step(step, mode, size, batch_size_for(job, seed))
-    images = run_seed(job, step, seed)
+    images = _post_process(job, step, run_seed(job, step, seed))
     if job.output.latents:
         from dgenerate_core.render.output import write_step_latents
 
@@ -313,29 +450,38 @@ def _render_still(job: RenderJob, step: Step, seed: Any) -> None:
 
 
 def _render_animated(job: RenderJob, step: Step, frames: Any) -> None:
-    """Every frame of an animated image seed, then the animation file(s)."""
-    from dgenerate_core.render.output import grid_or_batch, write_animations
+    """Every frame of an animated image seed, streamed: each frame is decoded, rendered,
+    written and appended to the open animation file(s) before the next one is read."""
+    from dgenerate_core.render.output import AnimationOutputs, grid_or_batch, write_step_latents
 
-    if job.output.latents:
-        raise NotSupportedYet(f"--image-format {job.output.image_format} with animated "
-                              f"--image-seeds")
-    first = frames.spec.frame_start if frames.spec.frame_start is not None else \
-        job.opts.frame_start or 0
-    outputs: list[list[Any]] = []
-    for index in range(frames.frame_count):
-        seed = frames.frame(index)
-        log.log_step(step, seed.mode, seed.size, batch_size_for(job, seed),
-                     frame=(index + 1, frames.frame_count))
-        images = run_seed(job, step, seed)
-        if job.output.write_frames:
-            for path in write_step_images(images, step, job.opts, job.output, index,
-                                          first + index, _a1111(job, step, seed.mode, images)):
-                log.log_written(path)
-                job.images.append(path)
-        if job.output.write_animation_file:
-            outputs.append(grid_or_batch(images, job.output))
-    if outputs:
-        for path in write_animations(outputs, step, job.opts, job.output, frames.fps or 10.0):
+    first = frames.start
+    animation = AnimationOutputs(step, job.opts, job.output, frames.fps or 10.0) \
+        if job.output.write_animation_file and not job.output.latents else None
+    try:
+        for index, seed in enumerate(frames.frames()):
+            log.log_step(step, seed.mode, seed.size, batch_size_for(job, seed),
+                         frame=(index + 1, frames.frame_count))
+            images = _post_process(job, step, run_seed(job, step, seed), index)
+            if job.output.latents:  # latents of every frame, no animation file
+                for path in write_step_latents(images, step, job.opts, job.output, index,
+                                               first + index):
+                    log.log_written(path, "Latents")
+                    job.images.append(path)
+                continue
+            if job.output.write_frames:
+                for path in write_step_images(images, step, job.opts, job.output, index,
+                                              first + index,
+                                              _a1111(job, step, seed.mode, images)):
+                    log.log_written(path)
+                    job.images.append(path)
+            if animation is not None:
+                animation.add(grid_or_batch(images, job.output))
+    except BaseException:
+        if animation is not None:
+            animation.abort()
+        raise
+    if animation is not None:
+        for path in animation.close():
             log.log_written(path, "Animation")
             job.animations.append(path)
 
@@ -349,5 +495,5 @@ def render(job: RenderJob) -> list[str]:
         if frames is not None and frames.animated:
             _render_animated(job, step, frames)
         else:
-            _render_still(job, step, frames.frame(0) if frames is not None else None)
+            _render_still(job, step, next(frames.frames()) if frames is not None else None)
     return job.images

@@ -157,42 +157,87 @@ def write_step_images(images: Sequence[Any], step: Step, opts: Any, settings: Ou
     return written
 
 
+class AnimationOutputs:
+    """The animation file(s) of one step, written while its frames are rendered: one file per
+    batch index (or one of grids with ``--batch-grid-size``). Files are reserved and opened on
+    the first frame; :meth:`close` finishes them and returns their absolute paths."""
+
+    def __init__(self, step: Step, opts: Any, settings: OutputSettings, fps: float) -> None:
+        self.step, self.opts, self.settings, self.fps = step, opts, settings, fps
+        self.writers: list[Any] = []
+        self.paths: list[str] = []
+        self.config: str | None = None
+
+    def _open(self, count: int) -> None:
+        from dgenerate_core.media.animations import AnimationWriter
+
+        settings = self.settings
+        make_output_folder(settings.folder)
+        self.config = config_text(self.opts, self.step) if settings.configs else None
+        companions = (".dgen",) if self.config is not None else ()
+        for index in range(count):
+            base = animation_base_name(self.step, self.step.number, settings.prefix,
+                                       settings.include_schedulers,
+                                       index if count > 1 else None)
+            path = reserve(settings.folder, base, settings.animation_format, settings.overwrite,
+                           companions)
+            self.paths.append(path)
+            self.writers.append(AnimationWriter(path, self.fps))
+
+    def add(self, outputs: Sequence[Any]) -> None:
+        """Append one frame: the step's outputs for it (already grids with a grid size)."""
+        if not self.writers:
+            self._open(len(outputs))
+        for writer, image in zip(self.writers, outputs):
+            writer.add(image)
+
+    def close(self) -> list[str]:
+        """Finish every file (and its ``.dgen``); announce and return the absolute paths."""
+        written: list[str] = []
+        for writer, path in zip(self.writers, self.paths):
+            writer.close()
+            if self.config is not None:
+                with open(os.path.splitext(path)[0] + ".dgen", "w", encoding="utf-8") as f:
+                    f.write(self.config)
+            written.append(os.path.abspath(path))
+            events.emit("animation", path=written[-1])
+        self.writers = []
+        return written
+
+    def abort(self) -> None:
+        """Close the files after an error (what was encoded so far stays on disk)."""
+        for writer in self.writers:
+            try:
+                writer.close()
+            except Exception:  # noqa: BLE001 - the original error matters, not this one
+                pass
+        self.writers = []
+
+
 def write_animations(frames: Sequence[Sequence[Any]], step: Step, opts: Any,
                      settings: OutputSettings, fps: float) -> list[str]:
     """Write the animation file(s) of one step from its per-frame outputs (already grids when
     ``--batch-grid-size``): one file per batch index; returns the absolute paths."""
-    from dgenerate_core.media.animations import write_animation
-
-    make_output_folder(settings.folder)
-    config = config_text(opts, step) if settings.configs else None
-    count = len(frames[0])
-    written: list[str] = []
-    for index in range(count):
-        base = animation_base_name(step, step.number, settings.prefix,
-                                   settings.include_schedulers, index if count > 1 else None)
-        companions = (".dgen",) if config is not None else ()
-        path = reserve(settings.folder, base, settings.animation_format, settings.overwrite,
-                       companions)
-        write_animation([outputs[index] for outputs in frames], path, fps)
-        if config is not None:
-            with open(os.path.splitext(path)[0] + ".dgen", "w", encoding="utf-8") as f:
-                f.write(config)
-        written.append(os.path.abspath(path))
-        events.emit("animation", path=written[-1])
-    return written
+    animation = AnimationOutputs(step, opts, settings, fps)
+    for outputs in frames:
+        animation.add(outputs)
+    return animation.close()
 
 
-def write_step_latents(latents: Any, step: Step, opts: Any, settings: OutputSettings) -> list[str]:
-    """Save the output latents of one step, one file per batch item (``_latent_N``)."""
+def write_step_latents(latents: Any, step: Step, opts: Any, settings: OutputSettings,
+                       frame: int | None = None, frame_number: int | None = None) -> list[str]:
+    """Save the output latents of one step (or animation frame ``frame``, whose absolute input
+    frame is ``frame_number``), one file per batch item (``_latent_N``)."""
     from dgenerate_core.media.tensors import save_latents
 
     make_output_folder(settings.folder)
-    config = config_text(opts, step) if settings.configs else None
+    config = config_text(opts, step, frame_number if frame is not None else None) \
+        if settings.configs else None
     count = int(latents.shape[0])
     written: list[str] = []
     for index in range(count):
         base = step_base_name(step, step.number, settings.prefix, settings.include_schedulers,
-                              index if count > 1 else None, batch_tag="latent")
+                              index if count > 1 else None, frame, batch_tag="latent")
         companions = (".dgen",) if config is not None else ()
         path = reserve(settings.folder, base, settings.image_format, settings.overwrite,
                        companions)

@@ -39,7 +39,15 @@ def _derive(pipe: Any, cls_name: str) -> Any:
 
 
 def pag_pipeline(pipe: Any, model_type: str, mode: str, option: str = "--pag") -> Any:
-    """The PAG sibling of ``pipe`` (model type ``model_type`` in ``mode``)."""
+    """The PAG sibling of ``pipe`` (model type ``model_type`` in ``mode``); a ControlNet pipeline
+    maps to its ControlNet PAG class, which keeps the ControlNet."""
+    from dgenerate_core.pipelines.controlnets import CONTROLNET_PAG_CLASSES
+
+    if type(pipe).__name__ in CONTROLNET_PAG_CLASSES:
+        return _derive(pipe, CONTROLNET_PAG_CLASSES[type(pipe).__name__])
+    if "ControlNet" in type(pipe).__name__:
+        raise UsageError(f'{option} cannot be used with --control-nets and --model-type "{model_type}" '
+                         f"in {mode} mode.")
     cls_name = PAG_CLASSES.get((model_type, mode))
     if cls_name is None:
         raise UsageError(f'{option} cannot be used with --model-type "{model_type}" in {mode} '

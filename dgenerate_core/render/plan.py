@@ -115,17 +115,35 @@ def _combinations(axes: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
     return [dict(zip(names, combo)) for combo in itertools.product(*(axes[n] for n in names))]
 
 
+def _has_img2img(opts: Any, image_seed: str | None) -> bool:
+    """False for a seed with no img2img image (control guidance, adapter or latents only),
+    which takes no strength."""
+    if image_seed is None:
+        return False
+    from dgenerate_core.errors import DgenerateError
+    from dgenerate_core.seeds.parse import parse_image_seed
+    from dgenerate_core.seeds.rules import control_option
+
+    try:
+        spec = parse_image_seed(image_seed, control_models=control_option(opts)[1])
+    except DgenerateError:
+        return True
+    return bool(spec.images)
+
+
 def build_plan(opts: Any, seeds: Sequence[int], has_refiner: bool = False) -> list[Step]:
     """Every generation step of an invocation, in order (image seeds outermost)."""
     image_seeds: list[str | None] = list(getattr(opts, "image_seeds", None) or []) or [None]
     has_image_seeds = image_seeds != [None]
     axes = axis_values(opts, has_refiner, has_image_seeds)
     per_seed: list[tuple[int | None, str | None, list[dict[str, Any]]]] = []
+    strengths = axes["image_seed_strengths"]
     for index, image_seed in enumerate(image_seeds):
         if getattr(opts, "seeds_to_images", False) and has_image_seeds:
             axes["seeds"] = [seeds[index % len(seeds)]]
         else:
             axes["seeds"] = list(seeds)
+        axes["image_seed_strengths"] = strengths if _has_img2img(opts, image_seed) else [None]
         per_seed.append((index if has_image_seeds else None, image_seed, _combinations(axes)))
     total = sum(len(combos) for _, _, combos in per_seed)
     steps: list[Step] = []

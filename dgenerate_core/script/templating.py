@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 from typing import Any, Mapping
 
 import jinja2
@@ -50,8 +51,21 @@ def template_complete(text: str) -> bool:
         message = str(ex.message or ex)
         if "end of template" in message.lower() or "missing end of comment" in message.lower():
             return False
-        raise ScriptError(f"Template Syntax Error: {message}", ex.lineno) from None
+        raise ScriptError(f"Template Syntax Error: {message}", _our_line(text, ex.lineno)) from None
     return True
+
+
+_JINJA_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def _our_line(text: str, jinja_line: int | None) -> int | None:
+    """Jinja counts a lone ``\r`` as a line end, a script only ``\n``: map Jinja's line number."""
+    if jinja_line is None or "\r" not in text:
+        return jinja_line
+    for number, match in enumerate(_JINJA_NEWLINE.finditer(text), start=2):
+        if number == jinja_line:
+            return text.count("\n", 0, match.end()) + 1
+    return text.count("\n") + 1 if jinja_line > 1 else jinja_line
 
 
 def _takes_argument(fn: Any) -> bool:
@@ -94,14 +108,15 @@ def render(environment: jinja2.Environment, text: str, variables: Mapping[str, A
     try:
         return _compiled(environment, text).render(dict(variables))
     except jinja2.TemplateSyntaxError as ex:
-        raise ScriptError(f"Template Syntax Error: {ex.message}", ex.lineno) from None
+        raise ScriptError(f"Template Syntax Error: {ex.message}", _our_line(text, ex.lineno)) from None
     except (ScriptError, ScriptExit):
         raise
     except DgenerateError as ex:
-        raise ScriptError(f"Template Render Error: {ex}", _template_lineno(ex)) from None
+        raise ScriptError(f"Template Render Error: {ex}",
+                          _our_line(text, _template_lineno(ex))) from None
     except Exception as ex:
         raise ScriptError(f"Template Render Error: {type(ex).__name__}: {ex}",
-                          _template_lineno(ex)) from None
+                          _our_line(text, _template_lineno(ex))) from None
 
 
 _CACHE_SIZE = 512

@@ -1,6 +1,7 @@
-"""The ``--image-seeds`` grammar (``parse``), resize arithmetic (``resize``) and loading (``load``).
+"""The ``--image-seeds`` grammar (``parse``, ``adapters``), its meaning next to the control and
+IP-adapter options (``rules``), resize arithmetic (``resize``) and streamed loading (``load``).
 
-Only ``load`` touches Pillow; nothing here imports torch.
+Only ``load`` touches Pillow and PyAV; nothing here imports torch at module level.
 """
 
 from dgenerate_core.seeds.parse import ImageSeedSpec, parse_image_seed

@@ -1,5 +1,5 @@
 """The built-in config directives, grouped by theme; importing this package registers them."""
 
 from dgenerate_core.script.directives import (  # noqa: F401
-    caches, filesystem, helps, process, unsupported, variables, web,
+    caches, filesystem, helps, image_process, process, unsupported, variables, web,
 )

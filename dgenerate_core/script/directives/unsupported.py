@@ -6,10 +6,6 @@ from dgenerate_core.errors import NotSupportedYet
 from dgenerate_core.script.registry import builtin
 
 ALIASES = {
-    "image_process": ("image-process", """
-Process images, animated images and videos with image processors, like the image-process
-sub-command: \\image_process INPUT ... [-p PROCESSOR ...] [-o OUTPUT ...]. On success it sets
-last_images and last_animations. See \\image_process --help."""),
     "prompt_upscale": ("prompt-upscale", """
 Upscale (expand) prompts with prompt upscalers, like the prompt-upscale sub-command; with
 --setp NAME the results are stored as a list in a template variable. See \\prompt_upscale --help."""),

@@ -1,0 +1,469 @@
+"""The console window: input over output on the left, the image pane on the right, wired to the interpreter."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import tkinter as tk
+import traceback
+from tkinter import filedialog
+
+from dgenerate_console.client import InterpreterClient
+from dgenerate_console.history import History
+from dgenerate_console.menus import MenuVars, build_edit_menu, build_menubar
+from dgenerate_console.outputpane import OutputPane
+from dgenerate_console.settings import IMAGE_MODES, Settings, migrate_old_files
+from dgenerate_console.statusbar import StatusBar
+from dgenerate_console.editor import CodeEditor
+from dgenerate_console.themes import get_theme
+from dgenerate_console.viewer import ViewerWindow, create_viewer
+
+TITLE = "Dgenerate Console"
+IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".jfif"}
+WELCOME = "\n\n".join((
+    "Welcome to the dgenerate console, an interactive shell for dgenerate's config language.",
+    "Type a command above and press Enter to run it. The Insert key switches to multiline input "
+    "(line numbers appear): Enter then starts a new line, and Ctrl+Space (or Run -> Run) runs "
+    "the whole script. Ctrl+Space works in both modes.",
+    "Up and Down browse the command history outside multiline mode. Right-click the input or "
+    "this output pane for more actions. Ctrl+Q (Run -> Kill) kills and restarts the interpreter.",
+    "New to dgenerate? Insert Recipe (Edit -> Insert Code -> Recipe) fills in a form and inserts "
+    "a ready-made generation command.",
+    "Every line that is not a directive (starting with \\) or a top level template (starting "
+    "with {) is run as dgenerate arguments; --help or its alias \\help prints them all.",
+    "More help: \\directives_help [directive], \\functions_help [function] and "
+    "\\templates_help [variable name].",
+)) + "\n" + "=" * 60 + "\n"
+
+
+class ConsoleApp:
+    """One console window and its interpreter child."""
+
+    def __init__(self, root: tk.Tk, *, open_file: str | None = None,
+                 interpreter_args: list[str] | tuple = (), start_interpreter: bool = True) -> None:
+        self.root = root
+        self._closed = False
+        self._poll_id: str | None = None
+        self._after_ids: set[str] = set()
+        self._submitted: dict[str, str] = {}
+        self.current_file: str | None = None
+        self.image_window: ViewerWindow | None = None
+        migrate_old_files()
+        self.settings = Settings().load()
+        self.history = History().load()
+        self.theme = get_theme(self.settings["theme"])
+        self.vars = MenuVars(root, self.settings)
+        root.title(f"{TITLE}: {os.getcwd()}")
+        root.geometry("1000x800")
+        self._build_layout()
+        self.client = InterpreterClient(cwd=os.getcwd(), args=list(interpreter_args),
+                                        on_output=self.output.append, on_event=self._on_event,
+                                        on_state=self.status.set_state)
+        self.menubar = build_menubar(self)
+        root.configure(menu=self.menubar)
+        self.input_menu = build_edit_menu(self.editor, self)
+        self._bind()
+        self._apply_theme(self.theme)
+        self.apply_options(save=False)
+        self.image_mode = "none"
+        self._restore_image_mode(self.settings["image_mode"])
+        self.output.append(WELCOME, echo=False)
+        if open_file:
+            self.load_file(open_file)
+        self.editor.text.focus_set()
+        root.protocol("WM_DELETE_WINDOW", self.close)
+        if start_interpreter:
+            self.client.start()
+        self._poll_id = root.after(10, self._poll)
+
+    # -- layout -----------------------------------------------------------------------------
+
+    def _build_layout(self) -> None:
+        root, theme = self.root, self.theme
+        self.status = StatusBar(root, theme=theme)
+        self.status.pack(side="bottom", fill="x")
+        self.status.set_cwd(os.getcwd())
+        self.hpane = tk.PanedWindow(root, orient="horizontal", sashwidth=6, borderwidth=0)
+        self.hpane.pack(side="top", fill="both", expand=True)
+        self.vpane = tk.PanedWindow(self.hpane, orient="vertical", sashwidth=6, borderwidth=0)
+        self.hpane.add(self.vpane, stretch="always", minsize=200)
+        self.editor = CodeEditor(self.vpane, theme=theme, multiline=False,
+                                 word_wrap=self.settings["word_wrap_input"])
+        self.output = OutputPane(self.vpane, theme=theme, word_wrap=self.settings["word_wrap_output"])
+        self.output.resolve_path = self.resolve_image_path
+        self.output.on_preview_image = self.preview_image
+        self.vpane.add(self.editor, height=360, stretch="always", minsize=60)
+        self.vpane.add(self.output, stretch="always", minsize=60)
+        self.image_frame = tk.Frame(self.hpane)
+        self._pane_viewer = None  # made on first use: probing OpenGL costs ~0.5 s of start-up
+
+    @property
+    def pane_viewer(self):
+        """The viewer living in the image pane (created on first use)."""
+        if self._pane_viewer is None:
+            viewer = create_viewer(self.image_frame, theme=self.theme, on_info=self.info)
+            viewer.pack(fill="both", expand=True)
+            viewer.on_make_window = lambda: self.set_image_mode("window")
+            viewer.on_make_pane = None
+            viewer.on_hide = lambda: self.set_image_mode("none")
+            self._pane_viewer = viewer
+        return self._pane_viewer
+
+    @property
+    def viewer(self):
+        """The image viewer in use: the window's while the image window is open, else the pane's."""
+        if self.image_window is not None:
+            return self.image_window.viewer
+        return self.pane_viewer
+
+    def _bind(self) -> None:
+        ed = self.editor
+        ed.bind("<<Submit>>", lambda e: self.run_input())
+        ed.bind("<<HistoryPrevious>>", lambda e: self.history_previous())
+        ed.bind("<<HistoryNext>>", lambda e: self.history_next())
+        ed.bind("<<ToggleMultiline>>", lambda e: self.set_multiline(not ed.multiline))
+        self.root.bind("<Control-q>", lambda e: (self.kill(), "break")[1])
+        ed.text.bind("<Button-3>", self._input_popup)
+
+    def _input_popup(self, event) -> str:
+        self.input_menu.tk_popup(event.x_root, event.y_root)
+        return "break"
+
+    # -- running ----------------------------------------------------------------------------
+
+    def run_input(self) -> str | None:
+        """Run the input pane's text (Enter / Ctrl+Space / Run → Run); returns the command id."""
+        text = self.editor.get_text()
+        if not text.strip():
+            return None
+        cmd_id = self.submit(text)
+        if cmd_id is None:
+            return None
+        self.history.add(text)
+        self.history.save()
+        if not self.editor.multiline:
+            self.editor.clear()
+        if self.vars.scroll_on_run.get():
+            self.output.scroll_to_end()
+        return cmd_id
+
+    def submit(self, text: str) -> str | None:
+        """Queue ``text`` for the interpreter (None when the queue is full)."""
+        cmd_id = self.client.submit(text)
+        if cmd_id is not None:
+            self._submitted[cmd_id] = text
+            if len(self._submitted) > 200:  # ids of killed commands never see their done
+                del self._submitted[next(iter(self._submitted))]
+        return cmd_id
+
+    def kill(self) -> None:
+        """Kill the interpreter's process tree and start a fresh one in the same directory."""
+        self.client.kill()
+
+    def apply_flags(self) -> None:
+        """Run → Offline Mode / Debug Mode: restart the interpreter with ``-ofm`` / ``-v``."""
+        self.client.set_flags(self.vars.offline.get(), self.vars.debug.get())
+
+    def _poll(self) -> None:
+        self._poll_id = None
+        if self._closed:
+            return
+        handled = 1
+        try:
+            handled = self.client.poll(2000)
+        except tk.TclError:
+            if self._closed or not _exists(self.root):  # the window went away under us
+                return
+            traceback.print_exc()
+        except Exception:  # a bug in one handler must not stop the console listening
+            traceback.print_exc()
+        self._poll_id = self.root.after(5 if handled else 20, self._poll)
+
+    def _on_event(self, event: dict) -> None:
+        name = event.get("event")
+        if name in ("ready", "cwd") and isinstance(event.get("cwd"), str):
+            self._set_cwd(event["cwd"])
+        elif name == "error":
+            self._mark_error(event)
+        elif name == "done":
+            self._submitted.pop(str(event.get("id")), None)
+            self.status.set_exit_status(int(event.get("status", 0)), event.get("seconds"))
+        elif name == "image" and isinstance(event.get("path"), str):
+            self.show_image(event["path"])
+        elif name == "progress":
+            try:
+                self.status.set_progress(int(event["step"]), int(event["total"]))
+            except (KeyError, TypeError, ValueError):
+                pass
+
+    def _set_cwd(self, cwd: str) -> None:
+        self.root.title(f"{TITLE}: {cwd}")
+        self.status.set_cwd(cwd)
+
+    def _mark_error(self, event: dict) -> None:
+        """Mark the failing line when the input pane still shows the command that failed."""
+        line = event.get("line")
+        text = self._submitted.get(str(event.get("id")))
+        if event.get("source") != "<console>" or not isinstance(line, int) or text is None:
+            return
+        if self.editor.get_text() == text:
+            self.editor.mark_error_line(line)
+
+    def info(self, text: str) -> None:
+        """An info line from a helper widget (the viewer) in the output pane."""
+        self.output.append(text.rstrip("\n") + "\n")
+
+    # -- history and input modes ------------------------------------------------------------
+
+    def history_previous(self) -> None:
+        entry = self.history.previous(self.editor.get_text())
+        if entry is not None:
+            self.editor.set_text(entry)
+
+    def history_next(self) -> None:
+        entry = self.history.next(self.editor.get_text())
+        if entry is not None:
+            self.editor.set_text(entry)
+
+    def set_multiline(self, multiline: bool) -> None:
+        self.editor.set_multiline(bool(multiline))
+        self.vars.multiline.set(bool(multiline))
+        self.history.reset()
+
+    # -- options ----------------------------------------------------------------------------
+
+    def apply_options(self, save: bool = True) -> None:
+        """Word wrap and scroll options from the Options menu (saved to the settings file)."""
+        v = self.vars
+        self.editor.set_word_wrap(v.word_wrap_input.get())
+        self.output.set_word_wrap(v.word_wrap_output.get())
+        self.output.auto_scroll = v.scroll_on_output.get()
+        self.settings.update({"word_wrap_input": v.word_wrap_input.get(),
+                              "word_wrap_output": v.word_wrap_output.get(),
+                              "auto_scroll_on_run": v.scroll_on_run.get(),
+                              "auto_scroll_on_output": v.scroll_on_output.get()})
+        if save:
+            self.settings.save()
+
+    def set_theme(self, name: str) -> None:
+        """Options → Theme: recolour every widget and save the choice."""
+        theme = get_theme(name)
+        self._apply_theme(theme)
+        self.vars.theme.set(theme.name)
+        self.settings["theme"] = theme.name
+        self.settings.save()
+
+    def _apply_theme(self, theme) -> None:
+        self.theme = theme
+        self.editor.set_theme(theme)
+        self.output.set_theme(theme)
+        self.status.set_theme(theme)
+        if self._pane_viewer is not None:
+            self._pane_viewer.set_theme(theme)
+        self.image_frame.configure(background=theme.background)
+        if self.image_window is not None:
+            self.image_window.viewer.set_theme(theme)
+
+    # -- images -----------------------------------------------------------------------------
+
+    def show_image(self, path: str) -> None:
+        """Show ``path`` in the viewer (the pane viewer keeps it while the viewer is hidden)."""
+        self.last_image = path
+        self.viewer.load(path)
+
+    def set_image_mode(self, mode: str, save: bool = True) -> None:
+        """View → Image Pane / Image Window: ``pane``, ``window`` or ``none``; state moves along."""
+        if mode not in IMAGE_MODES:
+            raise ValueError(f"image mode must be one of {IMAGE_MODES}")
+        made = self._pane_viewer is not None or self.image_window is not None
+        state = self.viewer.get_state() if made else None
+        if self.image_window is not None and mode != "window":
+            window, self.image_window = self.image_window, None
+            window.destroy()
+        if mode == "pane":
+            if str(self.image_frame) not in [str(p) for p in self.hpane.panes()]:
+                self.hpane.add(self.image_frame, stretch="always", minsize=100, width=400)
+        else:
+            self.hpane.forget(self.image_frame)
+        if mode == "window":
+            if self.image_window is None:
+                self.image_window = ViewerWindow(self.root, theme=self.theme, on_info=self.info,
+                                                 on_close=lambda: self.set_image_mode("none"))
+                self.image_window.viewer.on_make_pane = lambda: self.set_image_mode("pane")
+                self.image_window.viewer.on_make_window = None
+                self.image_window.viewer.on_hide = None
+        if state is not None:
+            self.viewer.set_state(state)
+        self.image_mode = mode
+        self.vars.image_pane.set(mode == "pane")
+        self.vars.image_window.set(mode == "window")
+        self.settings["image_mode"] = mode
+        if save:
+            self.settings.save()
+
+    def _restore_image_mode(self, mode: str) -> None:
+        """The saved image mode, without delaying the first interactive frame.
+
+        Making a viewer probes OpenGL (~0.4 s), so the pane's viewer and the image window are
+        made a moment after the window is up; an image arriving earlier makes them at once.
+        """
+        if mode == "pane":
+            self.set_image_mode("pane", save=False)
+            self._later(200, lambda: self.pane_viewer)
+        elif mode == "window":
+            self.settings["image_mode"] = "window"
+
+            def open_window() -> None:
+                if self.image_mode == "none" and self.image_window is None:
+                    self.set_image_mode("window", save=False)
+
+            self._later(200, open_window)
+
+    def _later(self, ms: int, action) -> None:
+        """``after`` that close() cancels."""
+        def run() -> None:
+            self._after_ids.discard(after_id)
+            if not self._closed:
+                action()
+
+        after_id = self.root.after(ms, run)
+        self._after_ids.add(after_id)
+
+    def resolve_image_path(self, text: str) -> str | None:
+        """Selected text → an existing image path (unquoted, ``~`` and the shell's cwd applied)."""
+        text = text.strip()
+        if not text or "\n" in text:
+            return None
+        try:
+            parts = shlex.split(text)
+        except ValueError:
+            parts = []
+        if len(parts) == 1:
+            text = parts[0]
+        path = os.path.expanduser(text)
+        if not os.path.isabs(path):
+            path = os.path.join(self.client.cwd, path)
+        if os.path.isfile(path) and os.path.splitext(path)[1].lower() in IMAGE_EXTENSIONS:
+            return path
+        return None
+
+    def selected_input_image(self) -> str | None:
+        try:
+            return self.resolve_image_path(self.editor.text.get("sel.first", "sel.last"))
+        except tk.TclError:
+            return None
+
+    def preview_selected_input_image(self) -> None:
+        path = self.selected_input_image()
+        if path:
+            self.preview_image(path)
+
+    def preview_image(self, path: str) -> None:
+        """Preview Selected Image: show it, opening the image pane when no viewer is visible."""
+        if self.image_mode == "none":
+            self.set_image_mode("pane")
+        self.show_image(path)
+
+    # -- files ------------------------------------------------------------------------------
+
+    def load_file(self, path: str) -> None:
+        """Load a .dgen / .txt file into the input pane in multiline mode."""
+        with open(path, "rb") as stream:
+            data = stream.read()
+        self.editor.set_text(decode_text(data).replace("\r\n", "\n"))
+        self.set_multiline(True)
+        self.current_file = os.path.abspath(path)
+
+    def save_file(self, path: str) -> None:
+        """Write the input pane's text (UTF-8, ending in a newline)."""
+        text = self.editor.get_text()
+        with open(path, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text if text.endswith("\n") else text + "\n")
+        self.current_file = os.path.abspath(path)
+
+    def load_dialog(self) -> None:
+        path = filedialog.askopenfilename(
+            parent=self.root, initialdir=self.client.cwd, title="Load Config",
+            filetypes=[("dgenerate config", "*.dgen"), ("Text", "*.txt"), ("All files", "*")])
+        if path:
+            self.load_file(path)
+
+    def save_dialog(self) -> None:
+        path = filedialog.asksaveasfilename(
+            parent=self.root, initialdir=self.client.cwd, title="Save Config",
+            defaultextension=".dgen", filetypes=[("dgenerate config", "*.dgen"), ("All files", "*")])
+        if path:
+            self.save_file(path)
+
+    def new_window(self) -> subprocess.Popen:
+        """File → New: another console process, independent of this one."""
+        kwargs = {"start_new_session": True} if os.name != "nt" else {}
+        return subprocess.Popen([sys.executable, "-m", "dgenerate_console"], cwd=self.client.cwd,
+                                **kwargs)
+
+    # -- closing ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Save settings and history, end the interpreter's process tree, destroy the window."""
+        if self._closed:
+            return
+        self._closed = True
+        for after_id in [self._poll_id, *self._after_ids]:
+            try:
+                if after_id is not None:
+                    self.root.after_cancel(after_id)
+            except tk.TclError:
+                pass
+        self.settings.save()
+        self.history.save()
+        self.client.close()
+        try:
+            self.root.destroy()
+        except tk.TclError:
+            pass
+
+
+def _exists(widget: tk.Misc) -> bool:
+    try:
+        return bool(widget.winfo_exists())
+    except tk.TclError:
+        return False
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM); else the detected charset; else Latin-1."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:
+        return data.decode("latin-1")
+    best = from_bytes(data).best()
+    return str(best) if best is not None else data.decode("latin-1")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``dgenerate --console [file.dgen] [interpreter args]`` and ``dgenerate-console``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    open_file = None
+    if args and not args[0].startswith("-"):
+        open_file = args.pop(0)
+        if not os.path.isfile(open_file):
+            print(f"File not found: {open_file}", file=sys.stderr)
+            return 1
+    try:
+        root = tk.Tk(className="dgenerate-console")
+    except tk.TclError as err:
+        print(f"dgenerate console: cannot open a window: {err}", file=sys.stderr)
+        return 1
+    app = ConsoleApp(root, open_file=open_file, interpreter_args=args)
+    try:
+        root.mainloop()
+    except KeyboardInterrupt:
+        pass
+    app.close()
+    return 0

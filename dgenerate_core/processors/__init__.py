@@ -1,0 +1,12 @@
+"""Image and latents processors: the plugin interface (``base``), argument typing (``args``),
+classes by name (``registry``), ``+`` chains (``chains``), the render hooks (``hooks``), help
+(``helptext``) and schemas for the console (``schema``).
+
+Importing this package imports no torch, numpy or cv2: they are imported when processors run.
+"""
+
+from dgenerate_core.processors.base import (
+    ImageProcessor, LatentsProcessor, ProcessorArgumentError, ProcessorError,
+)
+
+__all__ = ["ImageProcessor", "LatentsProcessor", "ProcessorArgumentError", "ProcessorError"]

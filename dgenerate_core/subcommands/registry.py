@@ -1,0 +1,123 @@
+"""Sub-commands by name (built-ins and plugin classes), ``--sub-command`` dispatch and
+``--sub-command-help``. Importing this imports no torch."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Iterable, Sequence
+
+from dgenerate_core.errors import NotSupportedYet, UsageError
+from dgenerate_core.subcommands.base import SubCommand
+
+WIDTH = 100
+
+
+class NotBuiltSubCommand(SubCommand):
+    """A sub-command that is recognised but not built yet."""
+
+    NOT_BUILT = True
+    HELP = {
+        "auto1111-metadata": "Add Automatic1111 style metadata to an image written by dgenerate, "
+                             "from its own metadata or a config written by --output-configs.",
+        "civitai-links": "List the direct download links of every model file on a CivitAI "
+                         "model page.",
+        "prompt-upscale": "Run prompt upscalers on prompts and print the results, without "
+                          "generating images.",
+        "to-diffusers": "Save a single file checkpoint or a Hugging Face model as a diffusers "
+                        "folder.",
+    }
+    NAMES = tuple(HELP)
+
+    @classmethod
+    def help_text(cls, name: str) -> str:
+        return cls.HELP.get(name, "") + "\n\n(Not supported yet.)"
+
+    def __call__(self) -> int:
+        raise NotSupportedYet(f"--sub-command {self.program_name}")
+
+
+def sub_command_classes(include_hidden: bool = False) -> dict[str, type]:
+    """Name -> class of every sub-command (plugin classes replace built-ins), sorted."""
+    from dgenerate_core import plugins
+    from dgenerate_core.subcommands.image_process import ImageProcessSubCommand
+
+    classes: list[type] = [NotBuiltSubCommand, ImageProcessSubCommand]
+    for module in plugins.loaded_modules():
+        for value in list(vars(module).values()):
+            if (isinstance(value, type) and issubclass(value, SubCommand)
+                    and value not in (SubCommand, NotBuiltSubCommand) and value.names()
+                    and value not in classes):
+                classes.append(value)
+    table = {}
+    for cls in classes:
+        if cls.HIDDEN and not include_hidden:
+            continue
+        for name in cls.names():
+            table[name] = cls
+    return dict(sorted(table.items()))
+
+
+def _block(name: str, text: str) -> str:
+    lines = [f"{name}:", ""]
+    for paragraph in textwrap.dedent(text).strip().split("\n\n"):
+        if "\n    " in paragraph or paragraph.startswith("    "):
+            lines += ["    " + ln for ln in paragraph.splitlines()]
+        else:
+            lines += textwrap.wrap(" ".join(paragraph.split()), WIDTH, initial_indent="    ",
+                                   subsequent_indent="    ", break_on_hyphens=False,
+                                   break_long_words=False) or [""]
+        lines.append("")
+    return "\n".join(lines + ["=" * max(len(line) for line in lines)])
+
+
+def format_sub_command_help(names: Iterable[str] | None = None) -> str:
+    """The sub-command list, or the help of the ones named."""
+    classes = sub_command_classes()
+    wanted = list(names or [])
+    if not wanted:
+        return "Available sub-commands:\n\n" + "\n".join(f'    "{n}"' for n in classes)
+    unknown = [n for n in wanted if n not in classes]
+    if unknown:
+        raise UsageError("No sub-commands named: " + ", ".join(f'"{n}"' for n in unknown))
+    return "\n\n".join(_block(n, classes[n].help_text(n) or "No documentation.") for n in wanted)
+
+
+def _own_meta(args: Sequence[str]) -> tuple[list[str], list[str], bool]:
+    """``--plugin-modules`` values and ``-v`` taken out of a sub-command's arguments."""
+    rest: list[str] = []
+    plugins: list[str] = []
+    verbose = False
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--plugin-modules":
+            i += 1
+            while i < len(args) and not args[i].startswith("-"):
+                plugins.append(args[i])
+                i += 1
+            continue
+        if arg in ("-v", "--verbose"):
+            verbose = True
+        rest.append(arg)
+        i += 1
+    return rest, plugins, verbose
+
+
+def run_sub_command(name: str, args: Sequence[str], plugin_modules: Sequence[str] = (),
+                    verbose: bool = False, offline: bool = False) -> int:
+    """Run ``--sub-command NAME ARGS``: load plugins, find the class, call it."""
+    from dgenerate_core import plugins
+
+    rest, more_plugins, more_verbose = _own_meta(args)
+    modules = list(plugin_modules) + more_plugins
+    if modules:
+        plugins.load_plugin_modules(modules)
+    offline = offline or any(a in ("-ofm", "--offline-mode") for a in rest)
+    classes = sub_command_classes(include_hidden=True)
+    cls = classes.get(name)
+    if cls is None:
+        raise UsageError(f'--sub-command: unknown sub-command "{name}", known: '
+                         + ", ".join(sub_command_classes()))
+    command = cls(program_name=name, args=rest, plugin_module_paths=modules,
+                  local_files_only=offline, verbose=verbose or more_verbose)
+    return int(command() or 0)
