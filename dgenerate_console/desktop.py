@@ -27,9 +27,10 @@ _RESERVED = set(" \t\n\"'\\><~|&;$*?#()`")
 
 
 def resource_dir() -> Path:
-    """The ``resources`` folder: ``$DGENERATE_CONSOLE_RESOURCES`` or the one beside the packages."""
-    override = os.environ.get(RESOURCES_ENV)
-    return Path(override) if override else Path(__file__).resolve().parents[1] / "resources"
+    """The ``resources`` folder (override, checkout or wheel data files: see ``insert.resources``)."""
+    from dgenerate_console.insert.resources import resource_dir as find
+
+    return find()
 
 
 def data_home(prefix: str | os.PathLike[str] | None = None) -> Path:

@@ -22,7 +22,7 @@ def resource_dir() -> Path:
     candidates = (Path(__file__).resolve().parents[2] / "resources",
                   Path(sys.prefix) / "share" / "dgenerate" / "resources")
     for candidate in candidates:
-        if (candidate / "recipes").is_dir():
+        if (candidate / "recipes").is_dir() or (candidate / "desktop").is_dir():
             return candidate
     return candidates[0]
 
