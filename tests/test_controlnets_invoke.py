@@ -137,3 +137,22 @@ def test_control_image_count_must_match(tiny_models, tiny_controls, files, tmp_p
     with pytest.raises(UsageError, match="2 control images for 1"):
         _invoke(tiny_models.sd, ["--control-nets", tiny_controls.sd, "--image-seeds",
                                  f"{files['c1']}, {files['c2']}"], tmp_path / "x")
+
+
+def test_sdxl_controlnet_with_refiner_runs_the_refiner_in_edit_mode(tiny_models, tiny_controls,
+                                                                    files, tmp_path):
+    """The manual: with ControlNets the SDXL refiner edits the finished image (no cooperative
+    denoising). Edit mode is what refuses 2 steps x strength 0.2; cooperative mode would run."""
+    args = ["--model-type", "sdxl", "--control-nets", tiny_controls.sdxl,
+            "--sdxl-refiner", tiny_models.sdxl_refiner, "--image-seeds", files["c1"]]
+    with pytest.raises(UsageError, match="refiner edit mode"):
+        _invoke(tiny_models.sdxl, args, tmp_path / "e")
+    (a,), _ = _invoke(tiny_models.sdxl, [*args, "--sdxl-high-noise-fractions", "0.4"], tmp_path / "r")
+    assert a.shape == (64, 64, 3)
+
+
+def test_pag_with_a_controlnet_keeps_the_control_image(tiny_models, tiny_controls, files, tmp_path):
+    nets = ["--control-nets", tiny_controls.sd, "--pag", "--pag-scales", "3"]
+    (a,), _ = _invoke(tiny_models.sd, [*nets, "--image-seeds", files["c1"]], tmp_path / "a")
+    (b,), _ = _invoke(tiny_models.sd, [*nets, "--image-seeds", files["c2"]], tmp_path / "b")
+    assert a.shape == (64, 64, 3) and (a != b).any()
