@@ -238,6 +238,11 @@ class InterpreterClient:
         self.pid = self._child.proc.pid
 
     @property
+    def started(self) -> bool:
+        """True once the current child has sent its first ``ready``."""
+        return self._ever_ready
+
+    @property
     def running(self) -> bool:
         """True while the child process is alive."""
         return self._child is not None and self._child.proc.poll() is None
