@@ -20,20 +20,27 @@ def history_path() -> str:
     return os.path.join(config_dir(), HISTORY_FILE)
 
 
-def max_history(warn: Callable[[str], None] | None = None) -> int:
-    """``DGENERATE_CONSOLE_MAX_HISTORY``: default 500, 0 disables, negative / not an int → warning + 500."""
-    raw = os.environ.get("DGENERATE_CONSOLE_MAX_HISTORY")
+def env_int(name: str, default: int, minimum: int, what: str,
+            warn: Callable[[str], None] | None = None) -> int:
+    """The integer in environment variable ``name``: ``default`` when unset; below ``minimum`` or
+    not an integer → a warning (``what`` describes the allowed values) and ``default``."""
+    raw = os.environ.get(name)
     if raw is None or not raw.strip():
-        return DEFAULT_MAX_HISTORY
+        return default
     try:
         value = int(raw.strip())
     except ValueError:
-        value = -1
-    if value < 0:
-        (warn or _warn)(f"WARNING: DGENERATE_CONSOLE_MAX_HISTORY={raw!r} is not a non-negative "
-                        f"integer, using {DEFAULT_MAX_HISTORY}.")
-        return DEFAULT_MAX_HISTORY
+        value = minimum - 1
+    if value < minimum:
+        (warn or _warn)(f"WARNING: {name}={raw!r} is not {what}, using {default}.")
+        return default
     return value
+
+
+def max_history(warn: Callable[[str], None] | None = None) -> int:
+    """``DGENERATE_CONSOLE_MAX_HISTORY``: default 500, 0 disables, negative / not an int → warning + 500."""
+    return env_int("DGENERATE_CONSOLE_MAX_HISTORY", DEFAULT_MAX_HISTORY, 0,
+                   "a non-negative integer", warn)
 
 
 def _warn(text: str) -> None:

@@ -22,22 +22,10 @@ _PIECES = re.compile(r"(\x1b\[A\r|\r|\n)")
 
 def max_scrollback(warn: Callable[[str], None] | None = None) -> int:
     """``DGENERATE_CONSOLE_MAX_SCROLLBACK``: default 10000; below 30 or not an int → warning + default."""
-    raw = os.environ.get("DGENERATE_CONSOLE_MAX_SCROLLBACK")
-    if raw is None or not raw.strip():
-        return DEFAULT_SCROLLBACK
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        value = -1
-    if value < 30:
-        (warn or _stderr_warn)(f"WARNING: DGENERATE_CONSOLE_MAX_SCROLLBACK={raw!r} is not an integer "
-                               f"of at least 30, using {DEFAULT_SCROLLBACK}.")
-        return DEFAULT_SCROLLBACK
-    return value
+    from dgenerate_console.history import env_int
 
-
-def _stderr_warn(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+    return env_int("DGENERATE_CONSOLE_MAX_SCROLLBACK", DEFAULT_SCROLLBACK, 30,
+                   "an integer of at least 30", warn)
 
 
 class OutputPane(tk.Frame):
