@@ -22,12 +22,12 @@ TYPES = {"int", "float", "bool", "str", "list", "any"}
 
 
 def test_scheduler_schema_matches_the_installed_diffusers():
-    from dgenerate_console.insert import schedgen
+    from dgenerate_core.pipelines import scheduler_schema as schedgen
 
     fresh = schedgen.to_json(schedgen.generate())
     shipped = (schemas_dir() / "schedulers.json").read_text(encoding="utf-8")
     assert json.loads(fresh) == json.loads(shipped), (
-        "diffusers changed: run python -m dgenerate_console.insert.schedgen")
+        "diffusers changed: run python -m dgenerate_core.pipelines.scheduler_schema")
 
 
 def test_scheduler_schema_has_the_18_classes_with_the_helpargs_arguments():

@@ -1,8 +1,9 @@
 """Write ``resources/schemas/schedulers.json`` by introspecting the diffusers scheduler classes.
 
-Run in the development environment: ``python -m dgenerate_console.insert.schedgen``. The console
-itself only reads the JSON (it never imports diffusers); a test regenerates the schema in memory
-and compares, so a diffusers upgrade that changes an argument shows up as a failing test.
+Run in the development environment: ``python -m dgenerate_core.pipelines.scheduler_schema``.
+The console only reads the JSON (it never imports diffusers, which is why this lives in the
+engine); a test regenerates the schema in memory and compares, so a diffusers upgrade that changes
+an argument shows up as a failing test.
 """
 
 from __future__ import annotations
@@ -141,10 +142,11 @@ def to_json(schema: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Write the schema file (or the path given as the only argument)."""
-    from dgenerate_console.insert.resources import schemas_dir
+    from pathlib import Path
 
     argv = sys.argv[1:] if argv is None else argv
-    target = argv[0] if argv else str(schemas_dir() / "schedulers.json")
+    default = Path(__file__).resolve().parents[2] / "resources" / "schemas" / "schedulers.json"
+    target = argv[0] if argv else str(default)
     with open(target, "w", encoding="utf-8") as handle:
         handle.write(to_json(generate()))
     print(f"wrote {target}")
