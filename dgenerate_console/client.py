@@ -104,6 +104,18 @@ def parse_stdout(data: bytes, decoder=None) -> list[tuple[str, object]]:
     return items
 
 
+def _chunks(fd: int):
+    """What a pipe delivers, read by read, until end of file (or a closed descriptor)."""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            return
+        if not chunk:
+            return
+        yield chunk
+
+
 class _Child:
     """One running child process and its two reader threads."""
 
@@ -134,13 +146,7 @@ class _Child:
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
         fd = self.proc.stdout.fileno()
         pending = b""
-        while True:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                chunk = b""
-            if not chunk:
-                break
+        for chunk in _chunks(fd):
             pending += chunk
             cut = pending.rfind(b"\n") + 1
             if cut:
@@ -165,14 +171,7 @@ class _Child:
 
     def _read_stderr(self) -> None:
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        fd = self.proc.stderr.fileno()
-        while True:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                chunk = b""
-            if not chunk:
-                break
+        for chunk in _chunks(self.proc.stderr.fileno()):
             self._put("err", decoder.decode(chunk))
 
     def send(self, frame: dict) -> bool:
