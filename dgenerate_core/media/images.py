@@ -43,7 +43,8 @@ def pil_format(ext: str) -> str:
     from PIL import Image
 
     ext = ext.lower().lstrip(".")
-    registered = Image.registered_extensions().get("." + ext)
+    Image.preinit()  # png, jpeg, gif, bmp, ppm: loading every Pillow plugin costs ~50 ms
+    registered = Image.EXTENSION.get("." + ext) or Image.registered_extensions().get("." + ext)
     return registered or _PIL_FORMAT_FIX.get(ext, ext.upper())
 
 
