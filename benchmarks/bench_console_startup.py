@@ -38,13 +38,10 @@ def _time(code: str, env: dict[str, str]) -> list[float]:
 def _display() -> tuple[str, subprocess.Popen | None]:
     if os.environ.get("DISPLAY"):
         return os.environ["DISPLAY"], None
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen([shutil.which("Xvfb") or "Xvfb", "-displayfd", str(write_fd), "-screen",
-                             "0", "1280x1024x24", "-nolisten", "tcp"], pass_fds=(write_fd,),
-                            stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    with os.fdopen(read_fd) as stream:
-        return ":" + stream.readline().strip(), proc
+    from dgenerate_console.xvfb import start_xvfb
+
+    proc, display = start_xvfb()
+    return display, proc
 
 
 def main() -> None:

@@ -45,25 +45,18 @@ def xdisplay():
     Skips with a clear reason only when neither Xvfb nor an X display is available; CI installs xvfb.
     """
     import shutil
-    import subprocess
 
-    xvfb = shutil.which("Xvfb")
-    if xvfb is None:
+    from dgenerate_console.xvfb import XvfbUnavailable, start_xvfb
+
+    if shutil.which("Xvfb") is None:
         if os.environ.get("DISPLAY"):
             yield os.environ["DISPLAY"]
             return
         pytest.skip("console tests need Xvfb (apt-get install -y xvfb) or an X display")
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen([xvfb, "-displayfd", str(write_fd), "-screen", "0", "1280x1024x24",
-                             "-nolisten", "tcp"], pass_fds=(write_fd,),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    with os.fdopen(read_fd) as stream:
-        number = stream.readline().strip()
-    if not number:
-        proc.kill()
-        pytest.fail("Xvfb did not start")
-    display = f":{number}"
+    try:
+        proc, display = start_xvfb()
+    except XvfbUnavailable as ex:
+        pytest.fail(str(ex))
     old = os.environ.get("DISPLAY")
     os.environ["DISPLAY"] = display
     yield display

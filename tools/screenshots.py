@@ -45,20 +45,12 @@ DEMO_DONE = "screenshot-demo-done"
 
 def start_xvfb() -> tuple[subprocess.Popen, str]:
     """A private Xvfb server; returns it and its display name."""
-    xvfb = shutil.which("Xvfb")
-    if xvfb is None:
-        raise SystemExit("DISPLAY is unset and Xvfb is not installed (apt-get install xvfb)")
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen([xvfb, "-displayfd", str(write_fd), "-screen", "0", "1600x1200x24",
-                             "-nolisten", "tcp"], pass_fds=(write_fd,),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    with os.fdopen(read_fd) as stream:
-        number = stream.readline().strip()
-    if not number:
-        proc.kill()
-        raise SystemExit("Xvfb did not start")
-    return proc, f":{number}"
+    from dgenerate_console.xvfb import XvfbUnavailable, start_xvfb as start
+
+    try:
+        return start("1600x1200x24")
+    except XvfbUnavailable as ex:
+        raise SystemExit(f"DISPLAY is unset and {ex}") from None
 
 
 def sample_image(path: Path, size: int = 512) -> Path:

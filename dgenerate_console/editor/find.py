@@ -180,28 +180,26 @@ class FindDialog(tk.Toplevel):
 
     def find_next(self) -> bool:
         """Select the next match after the cursor (wrapping); False when there is none."""
-        found = self._spans()
-        content, spans, _ = found
-        self.highlight_all(found)
-        if not spans:
-            return False
-        offsets = _Offsets(content)
-        cursor = offsets.offset(self.text.index("insert"))
-        chosen = next((s for s in spans if s[0] >= cursor), spans[0])
-        self._select(offsets, chosen[0], chosen[1])
-        return True
+        return self._find(forward=True)
 
     def find_previous(self) -> bool:
         """Select the match before the selection or cursor (wrapping)."""
+        return self._find(forward=False)
+
+    def _find(self, forward: bool) -> bool:
         found = self._spans()
         content, spans, _ = found
         self.highlight_all(found)
         if not spans:
             return False
         offsets = _Offsets(content)
-        ranges = self.text.tag_ranges("sel")
-        cursor = offsets.offset(self.text.index(ranges[0] if ranges else "insert"))
-        chosen = next((s for s in reversed(spans) if s[1] <= cursor), spans[-1])
+        if forward:
+            cursor = offsets.offset(self.text.index("insert"))
+            chosen = next((s for s in spans if s[0] >= cursor), spans[0])
+        else:
+            ranges = self.text.tag_ranges("sel")
+            cursor = offsets.offset(self.text.index(ranges[0] if ranges else "insert"))
+            chosen = next((s for s in reversed(spans) if s[1] <= cursor), spans[-1])
         self._select(offsets, chosen[0], chosen[1])
         return True
 
