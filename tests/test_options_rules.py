@@ -148,8 +148,9 @@ def test_rule(rule, bad, good, match):
 
 
 def test_original_config_accepts_single_files():
-    rm.rule_original_config(parse_args(["model.safetensors", "-olc", "c.yaml"]), CTX)
-    rm.rule_original_config(parse_args(["dir/model.CKPT", "-olc", "c.yaml"]), CTX)
+    """No UsageError for single-file model paths, whatever the case of the extension."""
+    assert rm.rule_original_config(parse_args(["model.safetensors", "-olc", "c.yaml"]), CTX) is None
+    assert rm.rule_original_config(parse_args(["dir/model.CKPT", "-olc", "c.yaml"]), CTX) is None
 
 
 def test_implied_flags_and_defaults():
