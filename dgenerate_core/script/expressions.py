@@ -1,4 +1,11 @@
-"""Safe evaluation of Python expressions for ``\\setp`` and ``--setp`` (asteval, checked first)."""
+"""Evaluation of Python expressions for ``\\setp`` and ``--setp`` (asteval).
+
+This is expression evaluation, not a sandbox: a ``.dgen`` script is a program with the rights of
+the user who runs it (``\\import``, ``import_module`` and ``\\exec`` are documented features, see
+docs/security.md). What the manual describes is evaluated: literals, operators, comprehensions,
+ternaries, calls of template functions and the builtins, and methods of the values these produce.
+What the manual refuses is refused: statements (assignment, import, print).
+"""
 
 from __future__ import annotations
 
@@ -7,59 +14,38 @@ from typing import Any, Mapping
 
 from dgenerate_core.errors import ScriptError
 
-FORBIDDEN_NAMES = frozenset({
-    "open", "__import__", "eval", "exec", "compile", "input", "breakpoint", "globals", "locals",
-    "vars", "exit", "quit", "print", "help", "memoryview", "setattr", "delattr", "__builtins__",
-})
-# attributes that run programs, open files or change the file system (os, glob ...)
-FORBIDDEN_ATTRS = frozenset({
-    "system", "popen", "open", "fdopen", "remove", "unlink", "rmdir", "removedirs", "rename",
-    "renames", "replace", "kill", "killpg", "fork", "forkpty", "truncate", "chmod", "chown",
-    "makedirs", "mkdir", "symlink", "link", "write", "putenv", "unsetenv", "startfile",
-    "read_text", "read_bytes", "write_text", "write_bytes",
-})
-
-
-def _refuse(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name) and (node.id in FORBIDDEN_NAMES or node.id.startswith("__")):
-        return f'use of "{node.id}" is not allowed'
-    if isinstance(node, ast.Attribute):
-        attr = node.attr
-        if attr.startswith("_"):
-            return f'access to the attribute "{attr}" is not allowed'
-        if attr in FORBIDDEN_ATTRS or attr.startswith(("exec", "spawn", "posix_spawn")):
-            return f'calling "{attr}" (process or file system access) is not allowed'
-    if isinstance(node, (ast.NamedExpr, ast.Lambda, ast.Await, ast.Yield, ast.YieldFrom)):
-        return f"{type(node).__name__} is not allowed in an expression"
-    return None
+# the manual: a \setp value is an expression; assignment, import and print are not part of it
+_STATEMENT_NAMES = frozenset({"print"})
+_ASTEVAL_CONFIG = {"import": False, "importfrom": False, "listcomp": True, "dictcomp": True,
+                   "setcomp": True, "ifexp": True, "formattedvalue": True, "lambda": True,
+                   "functiondef": False, "print": False, "with": False, "while": False}
 
 
 def check_expression(text: str) -> ast.Expression:
-    """Parse ``text`` as a single expression and refuse unsafe constructs."""
+    """Parse ``text`` as one Python expression; statements are refused."""
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as ex:
         raise ScriptError(f"\\setp eval error: invalid expression: {ex.msg}: "
                           f"{text.strip()}") from None
     for node in ast.walk(tree):
-        problem = _refuse(node)
-        if problem:
-            raise ScriptError(f"\\setp eval error: {problem}")
+        if isinstance(node, ast.NamedExpr):
+            raise ScriptError("\\setp eval error: assignment is not an expression")
     return tree
 
 
 def evaluate(text: str, symbols: Mapping[str, Any], functions: Mapping[str, Any]) -> Any:
     """Evaluate an expression with template variables and functions as names."""
-    from asteval import Interpreter
+    from asteval import Interpreter  # third-party, loaded on the first \setp only
 
     check_expression(text)
-    config = {"import": False, "importfrom": False, "listcomp": True, "dictcomp": True,
-              "setcomp": True, "ifexp": True, "formattedvalue": True, "lambda": False,
-              "functiondef": False, "print": False, "with": False, "while": False}
-    interp = Interpreter(use_numpy=False, symtable=_symtable(symbols, functions), config=config)
-    errors: list[str] = []
+    interp = Interpreter(use_numpy=False, symtable=_symtable(symbols, functions),
+                         config=dict(_ASTEVAL_CONFIG))
+    for name in _STATEMENT_NAMES:  # asteval installs its own print; the manual has none
+        interp.symtable.pop(name, None)
     value = interp.eval(text.strip(), show_errors=False, raise_errors=False)
     if interp.error:
+        errors: list[str] = []
         for err in interp.error:
             kind, message = err.get_error()
             lines = [ln.strip() for ln in str(message).splitlines() if ln.strip()]
@@ -73,9 +59,6 @@ def _symtable(symbols: Mapping[str, Any], functions: Mapping[str, Any]) -> dict:
     from asteval import make_symbol_table
 
     table = make_symbol_table(use_numpy=False, nested=False)
-    for name in list(table):
-        if name in FORBIDDEN_NAMES or name.startswith("_"):
-            del table[name]
     table.update(functions)
     table.update({k: v for k, v in symbols.items()})
     return table

@@ -272,23 +272,6 @@ def total_memory(device: str | None = None, unit: str = "b") -> int | float:
     return total / UNITS[str(unit).lower()] if str(unit).lower() != "b" else total
 
 
-def safe_getattr(obj: Any, name: str, *default: Any) -> Any:
-    """getattr() that refuses private and dunder attribute names."""
-    if str(name).startswith("_"):
-        raise FunctionError(f'getattr: access to the attribute "{name}" is not allowed')
-    return getattr(obj, name, *default)
-
-
-def safe_hasattr(obj: Any, name: str) -> bool:
-    """hasattr() that refuses private and dunder attribute names."""
-    if str(name).startswith("_"):
-        raise FunctionError(f'hasattr: access to the attribute "{name}" is not allowed')
-    return hasattr(obj, name)
-
-
-SAFE_REPLACEMENTS = {"getattr": safe_getattr, "hasattr": safe_hasattr}
-
-
 def csv(iterable: Iterable) -> str:
     """The items joined by commas (for ``--sigmas`` and similar)."""
     return ",".join(str(x) for x in iterable)
@@ -309,4 +292,4 @@ for _name, _fn in OWN.items():
     builtin_function(_name, _fn, HELP.get(_name) or _fn.__doc__ or "")
 for _name in PYTHON_BUILTINS:
     _value = getattr(builtins, _name)
-    builtin_function(_name, SAFE_REPLACEMENTS.get(_name, _value), _value.__doc__ or "", python=True)
+    builtin_function(_name, _value, _value.__doc__ or "", python=True)

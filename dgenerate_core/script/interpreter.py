@@ -71,7 +71,7 @@ class ConfigRunner:
         self.set_variable(self.expand(name).strip(), self.expand(value).strip())
 
     def define_setp(self, name: str, expression: str) -> None:
-        """``--setp NAME=EXPR``: template + env expansion, then safe evaluation."""
+        """``--setp NAME=EXPR``: template + env expansion, then evaluation."""
         self.set_variable(self.expand(name).strip(), self.evaluate(self.expand(expression)))
 
     # ------------------------------------------------------------------ helpers for directives

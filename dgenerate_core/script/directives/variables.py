@@ -61,10 +61,11 @@ def _sete(ctx, rest: str) -> int:
 @builtin("setp", r"""
 Define a template variable from a Python expression: \setp NAME EXPRESSION
 
-The expression is templated, environment variables are expanded, and it is then evaluated safely:
-literals, arithmetic, comparisons, slicing, comprehensions and conditional expressions, with the
-template variables and template functions as names. Assignment, import, file access and private
-attributes are refused. Example: \setp sizes [s * 64 for s in range(8, 13)]
+The expression is templated, environment variables are expanded, and it is then evaluated:
+literals, arithmetic, comparisons, slicing, comprehensions and conditional expressions, calls of
+template functions and Python builtins, and methods of the values they produce, with the template
+variables as names. Statements (assignment, import, print) are not expressions and are refused.
+Example: \setp sizes [s * 64 for s in range(8, 13)]
 """, raw=True)
 def _setp(ctx, rest: str) -> int:
     name, value = _split_name(rest, "setp")
