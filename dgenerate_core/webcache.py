@@ -16,13 +16,13 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import time
 import urllib.parse
 from pathlib import Path
 from typing import Callable, Iterable
 
 from dgenerate_core.errors import DgenerateError
+from dgenerate_core.media import atomic
 
 DEFAULT_EXPIRY = datetime.timedelta(hours=12)
 ENTRY_FILE = ".entry.json"
@@ -218,9 +218,28 @@ def _check_mime(url: str, mime: str, mime_acceptable: MimeCheck | None) -> None:
         raise MimeTypeError(url, mime)
 
 
-def _stream_to(response, dest: Path, url: str) -> None:
+def _new_temp(dest: Path) -> tuple[int, str]:
+    """An exclusive hidden file beside ``dest``, created 0666 so the user's umask decides the
+    permissions (``mkstemp`` would make every download 0600)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".part-", dir=dest.parent)
+    tmp = atomic.temp_path(str(dest.parent), dest.name)
+    return os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0),
+                   0o666), tmp
+
+
+def _copy_to(source: str, dest: Path) -> None:
+    """Copy a cached file to ``dest``, moved into place only when complete."""
+    fd, tmp = _new_temp(dest)
+    try:
+        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+            shutil.copyfileobj(src, out, _CHUNK)
+        os.replace(tmp, dest)
+    finally:
+        atomic.discard(tmp)
+
+
+def _stream_to(response, dest: Path, url: str) -> None:
+    fd, tmp = _new_temp(dest)
     try:
         with os.fdopen(fd, "wb") as out:
             while True:
@@ -232,8 +251,7 @@ def _stream_to(response, dest: Path, url: str) -> None:
     except OSError as ex:
         raise WebCacheError(f'Failed to download "{url}": {ex}') from None
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        atomic.discard(tmp)
 
 
 def _offline_miss(url: str) -> WebCacheError:
@@ -295,8 +313,7 @@ def _download_to_dir(url: str, folder: Path, overwrite: bool, text: bool, offlin
             if (folder / name).is_file():
                 return _abs(folder / name)
         if cached:
-            folder.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(cached, folder / Path(cached).name)
+            _copy_to(cached, folder / Path(cached).name)
             return _abs(folder / Path(cached).name)
         raise _offline_miss(url)
     with _open(url) as response:
@@ -318,8 +335,7 @@ def _download_to_file(url: str, dest: Path, overwrite: bool, text: bool, offline
         cached = cached_path(url)
         if cached is None:
             raise _offline_miss(url)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(cached, dest)
+        _copy_to(cached, dest)
         return _abs(dest)
     with _open(url) as response:
         mime = _mime_of(response)

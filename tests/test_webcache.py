@@ -248,3 +248,15 @@ def test_download_directive_and_function_in_a_script(server, tmp_path, monkeypat
     offline = ConfigRunner(offline=True)
     with pytest.raises(DgenerateError, match="Offline mode"):
         offline.run_string(f"\\download p {server}/notes.txt -t\n")
+
+
+def test_downloads_follow_the_umask(server, tmp_path):
+    old = os.umask(0o022)
+    try:
+        cached = Path(webcache.fetch(server + "/model.bin", overwrite=True))
+        copied = Path(webcache.download(server + "/cd", output=str(tmp_path / "d") + "/"))
+    finally:
+        os.umask(old)
+    for path in (cached, copied):
+        assert path.stat().st_mode & 0o777 == 0o644, oct(path.stat().st_mode)
+    assert not [p for p in (tmp_path / "d").iterdir() if p.name.startswith(".")]

@@ -14,6 +14,7 @@ import os
 from typing import Any, ClassVar
 
 from dgenerate_core.errors import DgenerateError, UsageError
+from dgenerate_core.media import atomic
 
 
 class ProcessorError(DgenerateError):
@@ -129,15 +130,22 @@ class ImageProcessor(_Processor):
         folder = os.path.dirname(path)
         if folder:
             os.makedirs(folder, exist_ok=True)
-        if not self.output_overwrite:
-            stem, ext = os.path.splitext(path)
-            number = 0
-            while os.path.exists(path):
-                number += 1
-                path = f"{stem}_{number}{ext}"
         from dgenerate_core.media.images import save_image
 
-        save_image(image, path)
+        temp = atomic.temp_path(folder or ".", os.path.basename(path))
+        try:
+            save_image(image, temp)
+            stem, ext = os.path.splitext(path)
+            number = 0
+            while True:  # without overwrite a free ``_N`` name, claimed without a race
+                try:
+                    atomic.publish(temp, path, self.output_overwrite)
+                    break
+                except FileExistsError:
+                    number += 1
+                    path = f"{stem}_{number}{ext}"
+        finally:
+            atomic.discard(temp)
 
 
 class LatentsProcessor(_Processor):

@@ -10,7 +10,8 @@ from typing import Any, Sequence
 
 from dgenerate_core import __version__, events
 from dgenerate_core.errors import DgenerateError
-from dgenerate_core.render.naming import animation_base_name, reserve, step_base_name
+from dgenerate_core.media.atomic import Pending
+from dgenerate_core.render.naming import animation_base_name, step_base_name
 from dgenerate_core.render.plan import AXES, Step
 
 CONFIG_HEADER = f"#! dgenerate {__version__}"
@@ -106,20 +107,28 @@ def config_text(opts: Any, step: Step, frame: int | None = None) -> str:
     return f"{CONFIG_HEADER}\n\n{body}\n"
 
 
+def _write_text(path: str, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
 def _write_one(image: Any, base: str, settings: OutputSettings, config: str | None,
                a1111: str | None = None) -> str:
     from dgenerate_core.media.images import save_image
 
-    companions = (".dgen",) if settings.configs else ()
-    path = reserve(settings.folder, base, settings.image_format, settings.overwrite, companions)
-    if a1111 is not None:
-        save_image(image, path, a1111, key="parameters")
-    else:
-        save_image(image, path, config if settings.metadata else None)
-    written = os.path.abspath(path)
-    if settings.configs and config is not None:
-        with open(os.path.splitext(path)[0] + ".dgen", "w", encoding="utf-8") as f:
-            f.write(config)
+    with_config = settings.configs and config is not None
+    exts = [settings.image_format] + ([".dgen"] if with_config else [])
+    pending = Pending.create(settings.folder, base, exts)
+    try:
+        if a1111 is not None:
+            save_image(image, pending.temps[0], a1111, key="parameters")
+        else:
+            save_image(image, pending.temps[0], config if settings.metadata else None)
+        if with_config:
+            _write_text(pending.temps[1], config)
+        written = os.path.abspath(pending.publish(base, settings.overwrite))
+    finally:
+        pending.discard()
     events.emit("image", path=written)
     return written
 
@@ -174,15 +183,14 @@ class AnimationOutputs:
         settings = self.settings
         make_output_folder(settings.folder)
         self.config = config_text(self.opts, self.step) if settings.configs else None
-        companions = (".dgen",) if self.config is not None else ()
+        exts = [settings.animation_format] + ([".dgen"] if self.config is not None else [])
         for index in range(count):
             base = animation_base_name(self.step, self.step.number, settings.prefix,
                                        settings.include_schedulers,
                                        index if count > 1 else None)
-            path = reserve(settings.folder, base, settings.animation_format, settings.overwrite,
-                           companions)
-            self.paths.append(path)
-            self.writers.append(AnimationWriter(path, self.fps))
+            pending = Pending.create(settings.folder, base, exts)
+            self.paths.append((base, pending))
+            self.writers.append(AnimationWriter(pending.temps[0], self.fps))
 
     def add(self, outputs: Sequence[Any]) -> None:
         """Append one frame: the step's outputs for it (already grids with a grid size)."""
@@ -192,26 +200,30 @@ class AnimationOutputs:
             writer.add(image)
 
     def close(self) -> list[str]:
-        """Finish every file (and its ``.dgen``); announce and return the absolute paths."""
+        """Finish every file (and its ``.dgen``), move them into place; announce and return the
+        absolute paths."""
         written: list[str] = []
-        for writer, path in zip(self.writers, self.paths):
-            writer.close()
-            if self.config is not None:
-                with open(os.path.splitext(path)[0] + ".dgen", "w", encoding="utf-8") as f:
-                    f.write(self.config)
-            written.append(os.path.abspath(path))
-            events.emit("animation", path=written[-1])
-        self.writers = []
+        try:
+            for writer, (base, pending) in zip(self.writers, self.paths):
+                writer.close()
+                if self.config is not None:
+                    _write_text(pending.temps[1], self.config)
+                written.append(os.path.abspath(pending.publish(base, self.settings.overwrite)))
+                events.emit("animation", path=written[-1])
+        finally:
+            self.abort()
         return written
 
     def abort(self) -> None:
-        """Close the files after an error (what was encoded so far stays on disk)."""
+        """Close the files after an error and remove them (nothing half-written is kept)."""
         for writer in self.writers:
             try:
                 writer.close()
             except Exception:  # noqa: BLE001 - the original error matters, not this one
                 pass
-        self.writers = []
+        for _, pending in self.paths:
+            pending.discard()
+        self.writers, self.paths = [], []
 
 
 def write_animations(frames: Sequence[Sequence[Any]], step: Step, opts: Any,
@@ -238,12 +250,14 @@ def write_step_latents(latents: Any, step: Step, opts: Any, settings: OutputSett
     for index in range(count):
         base = step_base_name(step, step.number, settings.prefix, settings.include_schedulers,
                               index if count > 1 else None, frame, batch_tag="latent")
-        companions = (".dgen",) if config is not None else ()
-        path = reserve(settings.folder, base, settings.image_format, settings.overwrite,
-                       companions)
-        save_latents(latents[index], path)
-        if config is not None:
-            with open(os.path.splitext(path)[0] + ".dgen", "w", encoding="utf-8") as f:
-                f.write(config)
+        exts = [settings.image_format] + ([".dgen"] if config is not None else [])
+        pending = Pending.create(settings.folder, base, exts)
+        try:
+            save_latents(latents[index], pending.temps[0])
+            if config is not None:
+                _write_text(pending.temps[1], config)
+            path = pending.publish(base, settings.overwrite)
+        finally:
+            pending.discard()
         written.append(os.path.abspath(path))
     return written

@@ -13,6 +13,7 @@ from typing import Any
 
 from dgenerate_core import events
 from dgenerate_core.errors import UsageError
+from dgenerate_core.media.atomic import Pending, write_new
 
 FRAME_FORMATS = (
     "png", "apng", "avif", "avifs", "blp", "bmp", "dib", "bufr", "pcx", "dds", "ps", "eps", "gif",
@@ -110,15 +111,12 @@ def pair_outputs(inputs: list[str], settings: Settings) -> list[str | None]:
     return list(outputs)
 
 
-def free_path(path: str, overwrite: bool) -> str:
-    """``path`` itself with ``overwrite``, else the first free ``_duplicate_N`` name (created)."""
-    from dgenerate_core.render.naming import reserve
-
+def _split_target(path: str) -> tuple[str, str, str]:
+    """``(folder, base, ext)`` of an output path; the folder is created."""
     folder = os.path.dirname(path) or "."
     os.makedirs(folder, exist_ok=True)
     base, ext = os.path.splitext(os.path.basename(path))
-    found = reserve(folder, base, ext, overwrite=overwrite)
-    return found if os.path.dirname(path) else os.path.basename(found)
+    return folder, base, ext
 
 
 class Processor:
@@ -205,8 +203,8 @@ def _write_still(image: Any, target: str, settings: Settings, written: Written,
                  what: str = "Image") -> str:
     from dgenerate_core.media.images import save_image
 
-    path = free_path(target, settings.overwrite)
-    save_image(image, path)
+    folder, base, ext = _split_target(target)
+    path = write_new(folder, base, ext, lambda temp: save_image(image, temp), settings.overwrite)
     path = os.path.abspath(path)
     _say(settings, f'Wrote {what} "{path}"')
     events.emit("image", path=path)
@@ -233,10 +231,11 @@ def _write_animated(frames: Any, target: str, processor: Processor, settings: Se
     total = stop - settings.frame_start
     animation = None if settings.no_animation_file else _animation_path(target, settings)
     frame_base = os.path.splitext(animation or target)[0]
-    # overwriting the input (-ox): encode beside it and replace it when done reading
-    same = animation is not None and os.path.abspath(animation) == os.path.abspath(frames.path)
-    encode_to = _temp_beside(animation) if same else animation
-    writer = AnimationWriter(encode_to, frames.fps or 10.0) if animation else None
+    # encoded to a hidden name beside the target and moved into place when complete (with -ox
+    # this also replaces the input only after it has been read)
+    pending = Pending.create(*_split_target(animation)[:2], [os.path.splitext(animation)[1]]) \
+        if animation else None
+    writer = AnimationWriter(pending.temps[0], frames.fps or 10.0) if pending else None
     started = time.monotonic()
     try:
         for index, frame in enumerate(frames.frames(settings.frame_start, stop - 1)):
@@ -248,22 +247,19 @@ def _write_animated(frames: Any, target: str, processor: Processor, settings: Se
             if not settings.no_frames:
                 _write_still(image, f"{frame_base}_frame_{index + 1}.{settings.frame_format}",
                              settings, written, "Frame")
+        if writer is not None:
+            writer.close()
+            base = os.path.splitext(os.path.basename(animation))[0]
+            animation = pending.publish(base, settings.overwrite)
     finally:
         if writer is not None:
             writer.close()
-    if same:
-        os.replace(encode_to, animation)
+            pending.discard()
     if animation:
         path = os.path.abspath(animation)
         _say(settings, f'Wrote Animation "{path}"')
         events.emit("animation", path=path)
         written.animations.append(path)
-
-
-def _temp_beside(path: str) -> str:
-    folder, name = os.path.split(os.path.abspath(path))
-    stem, ext = os.path.splitext(name)
-    return os.path.join(folder, f".{stem}.{os.getpid()}.tmp{ext}")
 
 
 def _animation_path(target: str, settings: Settings) -> str:
@@ -274,5 +270,5 @@ def _animation_path(target: str, settings: Settings) -> str:
         raise UsageError(f'{settings.prefix}: cannot write an animation as "{ext or target}" for '
                          "an animated input; use an output ending in .mp4, .gif, .webp, .apng or "
                          ".png, or -naf/--no-animation-file")
-    return free_path(target, settings.overwrite)
+    return target
 
