@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from dgenerate_core.errors import UsageError
+from dgenerate_core.render.memory import check_memory
 
 _ALIGN_16 = ("sd3", "flux")
 
@@ -113,6 +114,7 @@ def invoke_dgenerate(argv: Sequence[str], in_script: bool = False) -> Invocation
     check_model_path(opts)
     _check_model_source(opts)
     _check_batch_grid(opts)
+    check_memory(opts)
     if _print_component_help(opts):
         return InvocationResult(opts)
     from dgenerate_core.seeds.rules import parse_for_options

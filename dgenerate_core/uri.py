@@ -35,7 +35,7 @@ def as_bool(text: str, key: str = "", option: str = "") -> bool:
 def as_float(text: str, key: str = "", option: str = "") -> float:
     """A float value; else ``UsageError`` naming the option and key."""
     try:
-        return float(text.strip())
+        return float(text.strip()) if text.isascii() else float("not ascii")  # no "８"
     except ValueError:
         raise UsageError(f"{_where(option, key)}: expected a number, got {text!r}") from None
 
@@ -43,7 +43,7 @@ def as_float(text: str, key: str = "", option: str = "") -> float:
 def as_int(text: str, key: str = "", option: str = "") -> int:
     """An integer value; else ``UsageError`` naming the option and key."""
     try:
-        return int(text.strip())
+        return int(text.strip()) if text.isascii() else int("not ascii")  # no "８"
     except ValueError:
         raise UsageError(f"{_where(option, key)}: expected an integer, got {text!r}") from None
 

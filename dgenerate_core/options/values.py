@@ -35,16 +35,23 @@ def _kind(kind: str, fn: Parser) -> Parser:
     return fn
 
 
+def _ascii(text: str, expected: str) -> str:
+    """``text`` if it is ASCII: ``int()`` and ``float()`` accept any Unicode digit (``８``)."""
+    if not text.isascii():
+        raise ValueError(f"expected {expected}, got {text!r}")
+    return text
+
+
 def _to_int(text: str) -> int:
     try:
-        return int(text.strip())
+        return int(_ascii(text, "an integer").strip())
     except ValueError:
         raise ValueError(f"expected an integer, got {text!r}") from None
 
 
 def _to_float(text: str) -> float:
     try:
-        value = float(text.strip())
+        value = float(_ascii(text, "a number").strip())
     except ValueError:
         raise ValueError(f"expected a number, got {text!r}") from None
     if value != value or value in (float("inf"), float("-inf")):
@@ -134,7 +141,7 @@ def enum(choices: Iterable[str], case_insensitive: bool = True, what: str = "val
 
 def _size(text: str, align: int) -> tuple[int, int]:
     parts = text.strip().lower().split("x")
-    if len(parts) not in (1, 2) or not all(p.strip().isdigit() for p in parts):
+    if len(parts) not in (1, 2) or not all(p.strip().isdigit() and p.isascii() for p in parts):
         raise ValueError(f"expected WIDTHxHEIGHT or one integer, got {text!r}")
     width = int(parts[0])
     height = int(parts[-1])
@@ -152,7 +159,7 @@ SIZE8 = _kind("SIZE", lambda text: _size(text, 8))
 def _coord(text: str) -> tuple[int, int]:
     parts = text.strip().split(",")
     try:
-        x, y = (int(p) for p in parts)
+        x, y = (int(_ascii(p, "X,Y integers")) for p in parts)
     except ValueError:
         raise ValueError(f"expected X,Y integers, got {text!r}") from None
     return x, y
@@ -164,7 +171,7 @@ COORD = _kind("COORD", _coord)
 def _pad(text: str) -> tuple[int, int, int, int]:
     parts = text.strip().lower().split("x")
     try:
-        nums = [int(p) for p in parts]
+        nums = [int(_ascii(p, "integers")) for p in parts]
     except ValueError:
         raise ValueError(f"expected N, HxV or LxTxRxB integers, got {text!r}") from None
     if len(nums) == 1:
@@ -238,7 +245,7 @@ def _sigmas(text: str) -> str:
 
 SIGMAS = _kind("CSV_FLOAT_OR_EXPRESSION", _sigmas)
 
-_DEVICE_RE = re.compile(r"^(cpu|mps|(cuda|xpu)(:\d+)?)$")
+_DEVICE_RE = re.compile(r"^(cpu|mps|(cuda|xpu)(:\d+)?)$", re.ASCII)
 
 
 def _device(text: str) -> str:
@@ -253,7 +260,7 @@ DEVICE = _kind("DEVICE", _device)
 
 def _class_filter(text: str) -> int | str:
     value = text.strip()
-    if value.isdigit():
+    if value.isdigit() and value.isascii():
         return int(value)
     if not value:
         raise ValueError("empty class filter")

@@ -24,7 +24,7 @@ KEYWORDS = ("mask", "control", "adapter", "latents", "floyd", "resize", "align",
 TENSOR_EXTENSIONS = (".pt", ".pth", ".safetensors")
 _KEY_RE = re.compile(r"^\s*(" + "|".join(re.escape(k) for k in KEYWORDS) + r")\s*=")
 _PREFIX_RE = re.compile(r"^\s*(images|adapter|latents)\s*:", re.I)
-_SIZE_RE = re.compile(r"^\s*(\d+)\s*(?:[xX]\s*(\d+))?\s*$")
+_SIZE_RE = re.compile(r"^\s*(\d+)\s*(?:[xX]\s*(\d+))?\s*$", re.ASCII)  # no "８"
 _RAW_KEYS = ("mask", "latents", "control", "adapter")  # comma lists, unquoted item by item
 
 
@@ -291,7 +291,7 @@ class _Parser:
         if key not in found:
             return None
         try:
-            value = int(found[key])
+            value = int(found[key]) if found[key].isascii() else int("not ascii")
         except ValueError:
             raise self.error(f'{key}: "{found[key]}" is not an integer') from None
         if value < 0:
@@ -310,7 +310,7 @@ class _Parser:
         if value is None:
             return None
         try:
-            align = int(value)
+            align = int(value) if value.isascii() else int("not ascii")
         except ValueError:
             raise self.error(f'align: "{value}" is not an integer') from None
         if align < 1 or (align != 1 and align % 8):
