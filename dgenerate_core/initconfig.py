@@ -69,6 +69,18 @@ def ensure_init_file() -> Path | None:
     return path
 
 
+def has_statements() -> bool:
+    """True when the init config (created if missing) holds more than comments and blank lines."""
+    path = ensure_init_file()
+    if path is None:
+        return False
+    try:
+        with open(path, encoding="utf-8", errors="replace") as text:
+            return any(line.strip() and not line.lstrip().startswith("#") for line in text)
+    except OSError:
+        return True  # let the runner report it
+
+
 def warn(path: Path, message: str) -> None:
     """Print the warning for an error inside the init config."""
     print(f"WARNING: Error executing init config {path}: {message}", file=sys.stderr)

@@ -13,7 +13,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 
-from dgenerate_core import protocol
+from dgenerate_core import initconfig, protocol
 from dgenerate_core.errors import DgenerateError, NotSupportedYet, UsageError
 
 # listings of subsystems that are not built yet: the names the reference program offers
@@ -195,18 +195,21 @@ def apply_assignments(runner, assignments: list[tuple[str, str]]) -> None:
             raise UsageError(f"{option} {text}: {message}") from None
 
 
-def _start(meta: Meta, tolerant: bool = False):
-    """Create the runner, run init.dgen, load plugins, apply --set/--setp.
+def _start(meta: Meta, tolerant: bool = False, with_runner: bool = True):
+    """Create the runner, run init.dgen, load plugins, apply --set/--setp; without
+    ``with_runner`` only plugins and the web-cache sweep (no script engine is built).
 
     ``tolerant`` (the shell): a plugin or --set error is printed and start-up goes on; the errors
     are kept in ``runner.startup_errors`` for the protocol to report."""
-    from dgenerate_core import initconfig, plugins
+    from dgenerate_core import plugins
 
-    runner = _make_runner(meta)
-    runner.startup_errors = []
-    initconfig.run_init(runner, verbose=meta.verbose)
-    steps = [lambda: _sweep_web_cache(meta.offline),
-             lambda: apply_assignments(runner, meta.assignments)]
+    runner = _make_runner(meta) if with_runner else None
+    if runner is not None:
+        runner.startup_errors = []
+        initconfig.run_init(runner, verbose=meta.verbose)
+    steps = [lambda: _sweep_web_cache(meta.offline)]
+    if runner is not None:
+        steps.append(lambda: apply_assignments(runner, meta.assignments))
     if meta.plugin_modules:
         steps.insert(0, lambda: plugins.load_plugin_modules(meta.plugin_modules))
     for step in steps:
@@ -216,7 +219,7 @@ def _start(meta: Meta, tolerant: bool = False):
             if not tolerant:
                 raise
             print(f"dgenerate: error: {ex}", file=sys.stderr, flush=True)
-            runner.startup_errors.append(str(ex))
+            runner.startup_errors.append(str(ex))  # tolerant is the shell: always a runner
     return runner
 
 
@@ -349,7 +352,9 @@ def _generate(meta: Meta) -> int:
     # init.dgen and --set run in a runner of their own; the arguments are the invocation itself,
     # not arguments injected into a script
     meta.injected = []
-    _start(meta)
+    # the script engine (jinja2, the directives) is built only when init.dgen or --set/--setp
+    # have something for it to run: a plain one-shot run does not pay for it
+    _start(meta, with_runner=bool(meta.assignments) or initconfig.has_statements())
     invoke_dgenerate(argv)
     return 0
 

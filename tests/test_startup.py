@@ -92,3 +92,30 @@ def test_init_plugins_show_in_directive_listing(tmp_path, capsys):
     _init(f"\\import_plugins {plugin.as_posix()}\n")
     assert main(["--directives-help"]) == 0
     assert '"\\from_init_plugin"' in capsys.readouterr().out
+
+
+def _plain_run_modules(tmp_path, *extra: str) -> list[str]:
+    """Modules a plain ``dgenerate MODEL ...`` run imports (refused before any model loads)."""
+    import subprocess
+    import sys
+
+    model = tmp_path / "model"
+    model.mkdir(exist_ok=True)
+    code = ("import sys\nfrom dgenerate_core.cli import main\n"
+            f"main([{str(model)!r}, '--output-size', '65536', '--device', 'cpu', *{list(extra)!r}])\n"
+            "print(' '.join(m for m in ('jinja2', 'asteval', 'dgenerate_core.script', 'torch')"
+            " if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ), timeout=120)
+    assert "estimated" in out.stderr, out.stderr
+    return out.stdout.split()
+
+
+def test_plain_command_line_builds_no_script_engine(tmp_path):
+    initconfig.ensure_init_file()  # the default init: comments only
+    assert _plain_run_modules(tmp_path) == []
+
+
+def test_plain_command_line_runs_init_with_statements(tmp_path):
+    _init("\\set x 1\n")
+    assert "jinja2" in _plain_run_modules(tmp_path)
