@@ -14,26 +14,11 @@ import sys
 from dataclasses import dataclass, field
 
 from dgenerate_core import initconfig, protocol
-from dgenerate_core.errors import DgenerateError, NotSupportedYet, UsageError
+from dgenerate_core.errors import DgenerateError, UsageError
+from dgenerate_core.script.listings import (  # noqa: F401 - REFERENCE_NAMES: the listing API
+    LISTINGS, REFERENCE_NAMES, SCRIPT_LISTINGS, help_listing,
+)
 
-# listings of subsystems that are not built yet: the names the reference program offers
-REFERENCE_NAMES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "--image-processor-help": ("image processors", (
-        "adetailer", "anyline", "canny", "crop", "crop-to-mask", "dilate", "flip",
-        "gaussian-blur", "grayscale", "hed", "inpaint", "invert", "leres", "letterbox", "lineart",
-        "lineart-anime", "lineart-standard", "midas", "mirror", "mlsd", "normal-bae", "openpose",
-        "outpaint-mask", "paste", "patchmatch", "pidi", "posterize", "resize", "sam", "solarize",
-        "teed", "u-sam", "upscaler", "yolo", "yolo-sam", "zoe")),
-    "--latents-processor-help": ("latents processors", ("interposer", "noise", "scale")),
-    "--prompt-weighter-help": ("prompt weighters", ("compel", "llm4gen", "sd-embed")),
-    "--prompt-upscaler-help": ("prompt upscalers", (
-        "attention", "dynamicprompts", "magicprompt", "translate")),
-    "--quantizer-help": ("quantizers", ("bnb", "sdnq")),
-    "--sub-command-help": ("sub-commands", (
-        "auto1111-metadata", "civitai-links", "image-process", "prompt-upscale", "to-diffusers")),
-}
-SCRIPT_LISTINGS = ("--directives-help", "--functions-help", "--templates-help")
-LISTINGS = SCRIPT_LISTINGS + tuple(REFERENCE_NAMES)
 MODE_FLAGS = ("--file", "--shell", "--no-stdin")
 _GLOB_CHARS = ("*", "?", "[")
 
@@ -137,41 +122,6 @@ def split_assignment(option: str, text: str) -> tuple[str, str]:
 
 
 # ------------------------------------------------------------------------- help listings
-
-
-def _print_reference_listing(option: str, names: list[str]) -> int:
-    what, available = REFERENCE_NAMES[option]
-    if names:
-        raise NotSupportedYet(f"{option} {' '.join(names)}")
-    print(f"Available {what}:\n")
-    for name in available:
-        print(f'    "{name}"')
-    return 0
-
-
-def help_listing(option: str, names: list[str]) -> int:
-    """Print one ``--*-help`` listing (names given: their documentation); return the status."""
-    if option in ("--image-processor-help", "--latents-processor-help"):
-        from dgenerate_core.processors.helptext import format_processor_help
-
-        print(format_processor_help(option[2:].split("-")[0], names))
-        return 0
-    if option == "--sub-command-help":
-        from dgenerate_core.subcommands import format_sub_command_help
-
-        print(format_sub_command_help(names))
-        return 0
-    if option in REFERENCE_NAMES:
-        return _print_reference_listing(option, names)
-    from dgenerate_core import script
-
-    formatter = {
-        "--directives-help": "format_directives_help",
-        "--functions-help": "format_functions_help",
-        "--templates-help": "format_templates_help",
-    }[option]
-    print(getattr(script, formatter)(names or None))
-    return 0
 
 
 # ------------------------------------------------------------------------- the runner

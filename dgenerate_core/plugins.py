@@ -2,7 +2,7 @@
 
 A plugin is a folder with ``__init__.py``, a ``.py`` file, or an importable module name. Its
 module-level functions decorated with :func:`directive` or :func:`template_function` are
-registered in ``dgenerate_core.script.registry``. Loading the same plugin again is harmless.
+registered in ``dgenerate_core.registries.script``. Loading the same plugin again is harmless.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from types import ModuleType
 from typing import Any, Callable, Iterable, TypeVar
 
 from dgenerate_core.errors import DgenerateError
+from dgenerate_core.registries import script as script_registry
 
 F = TypeVar("F", bound=Callable[..., Any])
 MARK = "__dgenerate_plugin__"
@@ -149,13 +150,11 @@ def register_module(module: ModuleType, shown: str = "") -> None:
     members = plugin_members(module)
     if not members:
         return
-    from dgenerate_core.script import registry
-
     for kind, name, fn, help_text in members:
         try:
             if kind == "directive":
-                registry.register_directive(name.lstrip("\\"), fn, help_text)
+                script_registry.register_directive(name.lstrip("\\"), fn, help_text)
             else:
-                registry.register_function(name, fn, help_text)
+                script_registry.register_function(name, fn, help_text)
         except DgenerateError as ex:
             raise PluginError(f'Plugin module "{shown or module.__name__}": {ex}') from None

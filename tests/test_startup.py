@@ -103,7 +103,7 @@ def _plain_run_modules(tmp_path, *extra: str) -> list[str]:
     model.mkdir(exist_ok=True)
     code = ("import sys\nfrom dgenerate_core.cli import main\n"
             f"main([{str(model)!r}, '--output-size', '65536', '--device', 'cpu', *{list(extra)!r}])\n"
-            "print(' '.join(m for m in ('jinja2', 'asteval', 'dgenerate_core.script', 'torch')"
+            "print(' '.join(m for m in ('jinja2', 'asteval', 'torch')"
             " if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=dict(os.environ), timeout=120)

@@ -19,6 +19,7 @@ from dgenerate_core.options.table import (
     EXCLUSIVE_GROUPS, IMPLEMENTED_MODEL_TYPES, OPTIONS,
 )
 from dgenerate_core.options.values import TENSOR_FORMATS
+from dgenerate_core.registries.option_rules import registered_rules
 
 
 @dataclass
@@ -146,10 +147,10 @@ def rule_latents_post_processors(opts, ctx: Context) -> None:
 
 
 def rule_processors(opts, ctx: Context) -> None:
-    """Processor URIs are valid before any model loads; -lp / -ilp need latents inputs."""
-    from dgenerate_core.processors.rules import check_processor_options
-
-    check_processor_options(opts, ctx)
+    """The rules registered from above: processor URIs are valid before any model loads, -lp /
+    -ilp need latents inputs (``dgenerate_core.processors.rules``)."""
+    for rule in registered_rules():
+        rule(opts, ctx)
 
 
 def rule_frame_range(opts, ctx: Context) -> None:

@@ -9,4 +9,6 @@ from dgenerate_core.processors.base import (
     ImageProcessor, LatentsProcessor, ProcessorArgumentError, ProcessorError,
 )
 
+from dgenerate_core.processors import catalog  # noqa: F401,E402 - registers the built-ins
+
 __all__ = ["ImageProcessor", "LatentsProcessor", "ProcessorArgumentError", "ProcessorError"]

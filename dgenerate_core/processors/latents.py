@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dgenerate_core.processors.base import LatentsProcessor
+from dgenerate_core.registries.processors import register_builtin
 
 
 class ScaleProcessor(LatentsProcessor):
@@ -96,3 +97,4 @@ class InterposerProcessor(LatentsProcessor):
 
 
 CLASSES = (InterposerProcessor, NoiseProcessor, ScaleProcessor)
+register_builtin("latents", CLASSES)

@@ -10,29 +10,19 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+from dgenerate_core import plugins
 from dgenerate_core.errors import DgenerateError, NotSupportedYet, UsageError
 from dgenerate_core.processors.args import ArgError, ArgSpec, parse_value, signature_args
 from dgenerate_core.processors.base import (
     ImageProcessor, LatentsProcessor, NotBuiltImageProcessor, ProcessorArgumentError, _Processor,
 )
+from dgenerate_core.registries.processors import builtin_classes
 from dgenerate_core.uri import parse_uri
 
 BASES = {"image": ImageProcessor, "latents": LatentsProcessor}
 
 
-def _builtin_classes(kind: str) -> list[type]:
-    if kind == "latents":
-        from dgenerate_core.processors import latents
-
-        return list(latents.CLASSES)
-    from dgenerate_core.processors.image import CLASSES
-
-    return list(CLASSES)
-
-
 def _plugin_classes(kind: str) -> list[type]:
-    from dgenerate_core import plugins
-
     base = BASES[kind]
     found: list[type] = []
     for module in plugins.loaded_modules():
@@ -49,7 +39,7 @@ def processor_classes(kind: str, include_hidden: bool = False) -> dict[str, type
     if kind not in BASES:
         raise ValueError(f"unknown processor kind {kind!r}")
     table: dict[str, type] = {}
-    for cls in _builtin_classes(kind) + _plugin_classes(kind):
+    for cls in builtin_classes(kind) + _plugin_classes(kind):
         if cls.HIDDEN and not include_hidden:
             continue
         for name in cls.names():

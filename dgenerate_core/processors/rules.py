@@ -10,21 +10,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from dgenerate_core.errors import DgenerateError, UsageError
+from dgenerate_core.errors import DgenerateError, NotSupportedYet, UsageError
+from dgenerate_core.processors import hooks
+from dgenerate_core.processors.chains import split_chains
+from dgenerate_core.registries.option_rules import register_option_rule
+from dgenerate_core.seeds.parse import parse_image_seed
 
 TENSOR_EXTS = (".pt", ".pth", ".safetensors")
 
 
 def _chains(values: list[str] | None) -> int:
-    from dgenerate_core.processors.chains import split_chains
-
     return len(split_chains(values)) if values else 0
 
 
 def _specs(opts: Any) -> list[Any] | None:
     """The parsed image seeds, or None when one does not parse (the loader reports that)."""
-    from dgenerate_core.seeds.parse import parse_image_seed
-
     controls = len(getattr(opts, "control_nets", None) or []) + len(
         getattr(opts, "t2i_adapters", None) or [])
     try:
@@ -64,9 +64,6 @@ def check_processor_options(opts: Any, ctx: Any = None) -> None:
     A processor that is not built yet is left to the render hooks (its ``NotSupportedYet``
     is a status, not a mistake in the command line), as ``rule_not_implemented`` is for options.
     """
-    from dgenerate_core.errors import NotSupportedYet
-    from dgenerate_core.processors import hooks
-
     builds = [(hooks.image_chains, kind) for kind, (dest, _, _) in hooks.IMAGE_KINDS.items()
               if getattr(opts, dest, None)]
     builds += [(hooks.latents_chains, kind) for kind, (dest, _) in hooks.LATENTS_KINDS.items()
@@ -77,3 +74,6 @@ def check_processor_options(opts: Any, ctx: Any = None) -> None:
         except NotSupportedYet:
             continue
     rule_latents_processor_inputs(opts, ctx)
+
+
+register_option_rule("processors", check_processor_options)

@@ -7,7 +7,8 @@ import sys
 from dataclasses import dataclass
 
 from dgenerate_core.errors import DgenerateError, ScriptError
-from dgenerate_core.script import registry, templating
+from dgenerate_core.registries import script as registry
+from dgenerate_core.script import catalog, templating  # noqa: F401 - catalog: the built-ins
 from dgenerate_core.script.envexpand import ENV_RE
 from dgenerate_core.script.reader import Statement, read_statements, split_lines
 
@@ -63,7 +64,6 @@ def _check_template(statement: Statement) -> str | None:
 
 def static_check(text: str, source: str = "<string>") -> list[Diagnostic]:
     """Every problem found in ``text`` (an empty list when it looks runnable)."""
-    registry.ensure_loaded()
     found: list[Diagnostic] = []
     plugins_loaded = False
     statements = read_statements(split_lines(text), templating.template_complete)

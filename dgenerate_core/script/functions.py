@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 from dgenerate_core.errors import DgenerateError
 from dgenerate_core.script import tokens
 from dgenerate_core.script.functionhelp import HELP
-from dgenerate_core.script.registry import builtin_function
+from dgenerate_core.registries.script import builtin_function
 
 if TYPE_CHECKING:
     from dgenerate_core.script.variables import Prompt

@@ -7,7 +7,7 @@ import textwrap
 from typing import Any, Iterable
 
 from dgenerate_core.errors import UsageError
-from dgenerate_core.script import registry
+from dgenerate_core.registries import script as registry
 
 WIDTH = 100
 
@@ -35,7 +35,6 @@ def _block(title: str, text: str) -> str:
 
 def format_directives_help(names: Iterable[str] | None = None) -> str:
     """The directive list, or the documentation of the named directives."""
-    registry.ensure_loaded()
     if not names:
         listed = "\n".join(f'    "\\{n}"' for n in sorted(registry.DIRECTIVES))
         return "Available config directives:\n\n" + listed
@@ -82,7 +81,6 @@ def function_signature(name: str) -> str:
 
 def format_functions_help(names: Iterable[str] | None = None) -> str:
     """The function signatures, or the documentation of the named functions."""
-    registry.ensure_loaded()
     if not names:
         listed = "\n".join("    " + function_signature(n) for n in sorted(registry.FUNCTIONS))
         return "Available config template functions:\n\n" + listed

@@ -9,7 +9,9 @@ from typing import Any, Callable, Iterable, Sequence
 
 from dgenerate_core import __version__
 from dgenerate_core.errors import DgenerateError, ScriptError, ScriptExit
-from dgenerate_core.script import expressions, functions, registry, templating, tokens
+from dgenerate_core.registries import script as registry
+from dgenerate_core.script import catalog  # noqa: F401 - registers the built-in directives
+from dgenerate_core.script import expressions, functions, templating, tokens
 from dgenerate_core.script.reader import Statement, check_version_line, read_statements, split_lines
 from dgenerate_core.script.variables import check_define, initial_variables, last_variables
 
@@ -29,7 +31,6 @@ class ConfigRunner:
 
     def __init__(self, injected_args: list[str] | None = None, verbose: bool = False,
                  offline: bool = False) -> None:
-        registry.ensure_loaded()
         self.injected_args: list[str] = list(injected_args or [])
         self.variables: dict[str, Any] = initial_variables(self.injected_args)
         self.reserved = frozenset(self.variables)

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from dgenerate_core import __version__
+from dgenerate_core.options import format_help
+from dgenerate_core.script import helpformat
+from dgenerate_core.script.listings import help_listing
+
 SCRIPT_LISTINGS = {"--templates-help": "templates_help", "--directives-help": "directives_help",
                    "--functions-help": "functions_help"}
 OTHER_LISTINGS = ("--image-processor-help", "--latents-processor-help", "--prompt-weighter-help",
@@ -22,16 +27,10 @@ def _names_after(argv: list[str], option: str) -> list[str]:
 
 def run_help_listing(runner: Any, argv: list[str]) -> bool:
     """Print the help an invocation asks for and return True; False for a real generation."""
-    from dgenerate_core.script import helpformat
-
     if "-h" in argv or "--help" in argv:
-        from dgenerate_core.options import format_help
-
         runner.print(format_help())
         return True
     if "--version" in argv:
-        from dgenerate_core import __version__
-
         runner.print(f"dgenerate v{__version__}")
         return True
     for option in SCRIPT_LISTINGS:
@@ -46,8 +45,6 @@ def run_help_listing(runner: Any, argv: list[str]) -> bool:
             return True
     for option in OTHER_LISTINGS:
         if option in argv:
-            from dgenerate_core.modes import help_listing
-
             help_listing(option, _names_after(argv, option))
             return True
     return False

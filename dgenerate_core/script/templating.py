@@ -5,13 +5,14 @@ from __future__ import annotations
 import inspect
 import os
 import re
-from typing import Any, Mapping
-
-import jinja2
+from typing import TYPE_CHECKING, Any, Mapping
 
 from dgenerate_core.errors import DgenerateError, ScriptError, ScriptExit
-from dgenerate_core.script import registry
+from dgenerate_core.registries import script as registry
 from dgenerate_core.script.envexpand import expand_env
+
+if TYPE_CHECKING:
+    import jinja2
 
 MARKUP = ("{{", "{%", "{#")
 
@@ -35,7 +36,19 @@ class EnvNamespace:
 
 
 ENV = EnvNamespace()
-_CHECK_ENV = jinja2.Environment()
+_CHECK_ENV: list[Any] = []
+
+
+def _jinja() -> Any:
+    import jinja2  # start-up: runs that render no template (a plain generation) never load it
+
+    return jinja2
+
+
+def _check_env() -> Any:
+    if not _CHECK_ENV:
+        _CHECK_ENV.append(_jinja().Environment())
+    return _CHECK_ENV[0]
 
 
 def has_markup(text: str) -> bool:
@@ -46,8 +59,8 @@ def has_markup(text: str) -> bool:
 def template_complete(text: str) -> bool:
     """Whether a collected template block is balanced; raises ScriptError on a syntax error."""
     try:
-        _CHECK_ENV.parse(text)
-    except jinja2.TemplateSyntaxError as ex:
+        _check_env().parse(text)
+    except _jinja().TemplateSyntaxError as ex:
         message = str(ex.message or ex)
         if "end of template" in message.lower() or "missing end of comment" in message.lower():
             return False
@@ -79,8 +92,7 @@ def _takes_argument(fn: Any) -> bool:
 
 def make_environment() -> jinja2.Environment:
     """A plain Jinja2 environment carrying every template function (and filter) and ``env``."""
-    registry.ensure_loaded()
-    environment = jinja2.Environment(keep_trailing_newline=False)
+    environment = _jinja().Environment(keep_trailing_newline=False)
     update_functions(environment)
     return environment
 
@@ -107,7 +119,7 @@ def render(environment: jinja2.Environment, text: str, variables: Mapping[str, A
         return text
     try:
         return _compiled(environment, text).render(dict(variables))
-    except jinja2.TemplateSyntaxError as ex:
+    except _jinja().TemplateSyntaxError as ex:
         raise ScriptError(f"Template Syntax Error: {ex.message}", _our_line(text, ex.lineno)) from None
     except (ScriptError, ScriptExit):
         raise

@@ -7,6 +7,7 @@ import sys
 from typing import Sequence
 
 from dgenerate_core.errors import UsageError
+from dgenerate_core.registries.subcommands import register_sub_command
 from dgenerate_core.subcommands.base import SubCommand
 from dgenerate_core.subcommands.image_process_run import Settings, Written, run
 
@@ -126,6 +127,7 @@ def image_process(args: Sequence[str], prog: str = "image-process", prefix: str 
     return run(settings)
 
 
+@register_sub_command
 class ImageProcessSubCommand(SubCommand):
     """Run image processors from the command line, like the \\image_process config directive.
 

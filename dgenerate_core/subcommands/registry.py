@@ -6,12 +6,16 @@ from __future__ import annotations
 import textwrap
 from typing import Iterable, Sequence
 
+from dgenerate_core import plugins
 from dgenerate_core.errors import NotSupportedYet, UsageError
+from dgenerate_core.registries.subcommands import builtin_sub_commands, register_sub_command
+from dgenerate_core.subcommands import image_process  # noqa: F401 - registers image-process
 from dgenerate_core.subcommands.base import SubCommand
 
 WIDTH = 100
 
 
+@register_sub_command
 class NotBuiltSubCommand(SubCommand):
     """A sub-command that is recognised but not built yet."""
 
@@ -38,10 +42,7 @@ class NotBuiltSubCommand(SubCommand):
 
 def sub_command_classes(include_hidden: bool = False) -> dict[str, type]:
     """Name -> class of every sub-command (plugin classes replace built-ins), sorted."""
-    from dgenerate_core import plugins
-    from dgenerate_core.subcommands.image_process import ImageProcessSubCommand
-
-    classes: list[type] = [NotBuiltSubCommand, ImageProcessSubCommand]
+    classes: list[type] = builtin_sub_commands()
     for module in plugins.loaded_modules():
         for value in list(vars(module).values()):
             if (isinstance(value, type) and issubclass(value, SubCommand)
@@ -106,8 +107,6 @@ def _own_meta(args: Sequence[str]) -> tuple[list[str], list[str], bool]:
 def run_sub_command(name: str, args: Sequence[str], plugin_modules: Sequence[str] = (),
                     verbose: bool = False, offline: bool = False) -> int:
     """Run ``--sub-command NAME ARGS``: load plugins, find the class, call it."""
-    from dgenerate_core import plugins
-
     rest, more_plugins, more_verbose = _own_meta(args)
     modules = list(plugin_modules) + more_plugins
     if modules:

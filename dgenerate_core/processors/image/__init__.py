@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dgenerate_core.processors.base import NotBuiltImageProcessor
+from dgenerate_core.registries.processors import register_builtin
 from dgenerate_core.processors.image import geometry, masks, opencv, simple
 from dgenerate_core.processors.image.notbuilt import NOT_BUILT
 
@@ -27,3 +28,4 @@ class NotBuiltYet(NotBuiltImageProcessor):
 
 
 CLASSES = simple.CLASSES + geometry.CLASSES + opencv.CLASSES + masks.CLASSES + (NotBuiltYet,)
+register_builtin("image", CLASSES)

@@ -7,7 +7,7 @@ import gc
 import re
 
 from dgenerate_core.errors import NotSupportedYet, ScriptError
-from dgenerate_core.script.registry import builtin
+from dgenerate_core.registries.script import builtin
 
 DEVICE_RE = re.compile(r"^(cpu|mps|(cuda|xpu)(:\d+)?)$")
 # caches that exist once a model has used them (the manual's names)

@@ -11,7 +11,7 @@ from typing import Callable
 
 from dgenerate_core.errors import ScriptError
 from dgenerate_core.script.directives.argparser import DirectiveParser
-from dgenerate_core.script.registry import builtin
+from dgenerate_core.registries.script import builtin
 
 
 def _posix(path: str) -> str:

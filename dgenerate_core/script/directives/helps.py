@@ -3,16 +3,16 @@ and reset_lineno (which the reader handles on its own line)."""
 
 from __future__ import annotations
 
+from dgenerate_core.options import format_help
+from dgenerate_core.registries.script import builtin
 from dgenerate_core.script import helpformat
-from dgenerate_core.script.registry import builtin
+from dgenerate_core.script.listings import help_listing
 
 
 @builtin("help", r"""
 Print dgenerate's --help text (the same as an invocation line "--help").
 """)
 def _help(ctx, args: list[str]) -> int:
-    from dgenerate_core.options import format_help
-
     ctx.print(format_help())
     return 0
 
@@ -49,8 +49,6 @@ def _templates_help(ctx, args: list[str]) -> int:
 
 def _alias(directive: str, option: str, what: str) -> None:
     def run(ctx, args: list[str]) -> int:
-        from dgenerate_core.modes import help_listing
-
         return help_listing(option, list(args))
 
     builtin(directive, f"""

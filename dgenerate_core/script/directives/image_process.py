@@ -3,7 +3,7 @@ last_animations)."""
 
 from __future__ import annotations
 
-from dgenerate_core.script.registry import builtin
+from dgenerate_core.registries.script import builtin
 
 
 @builtin("image_process", r"""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from dgenerate_core.errors import ScriptError, ScriptExit
-from dgenerate_core.script.registry import builtin
+from dgenerate_core.registries.script import builtin
 
 REDIRECTS = ("<", ">", "1>", "2>", "&>", ">>", "1>>", "2>>", "&>>", "2>&1", "1>&2")
 

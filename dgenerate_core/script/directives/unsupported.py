@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dgenerate_core.errors import NotSupportedYet
-from dgenerate_core.script.registry import builtin
+from dgenerate_core.registries.script import builtin
 
 ALIASES = {
     "prompt_upscale": ("prompt-upscale", """

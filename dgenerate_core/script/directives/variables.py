@@ -9,7 +9,7 @@ import os
 from dgenerate_core.errors import ScriptError
 from dgenerate_core.script.envexpand import expand_env
 from dgenerate_core.script.functions import gen_seeds
-from dgenerate_core.script.registry import builtin
+from dgenerate_core.registries.script import builtin
 
 
 def _split_name(rest: str, directive: str) -> tuple[str, str]:

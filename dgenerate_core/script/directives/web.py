@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dgenerate_core.errors import DgenerateError, ScriptError
 from dgenerate_core.script.directives.argparser import DirectiveParser
-from dgenerate_core.script import registry
-from dgenerate_core.script.registry import builtin
+from dgenerate_core.registries import script as registry
+from dgenerate_core.registries.script import builtin
 from dgenerate_core.script.variables import check_define
 
 

@@ -1,0 +1,58 @@
+"""The ``--*-help`` listings (command line, ``\\*_help`` directives and help-only invocation lines)."""
+
+from __future__ import annotations
+
+from dgenerate_core.errors import NotSupportedYet
+from dgenerate_core.processors.helptext import format_processor_help
+from dgenerate_core.script import helpformat
+from dgenerate_core.subcommands.registry import format_sub_command_help
+
+# listings of subsystems that are not built yet: the names the reference program offers
+REFERENCE_NAMES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "--image-processor-help": ("image processors", (
+        "adetailer", "anyline", "canny", "crop", "crop-to-mask", "dilate", "flip",
+        "gaussian-blur", "grayscale", "hed", "inpaint", "invert", "leres", "letterbox", "lineart",
+        "lineart-anime", "lineart-standard", "midas", "mirror", "mlsd", "normal-bae", "openpose",
+        "outpaint-mask", "paste", "patchmatch", "pidi", "posterize", "resize", "sam", "solarize",
+        "teed", "u-sam", "upscaler", "yolo", "yolo-sam", "zoe")),
+    "--latents-processor-help": ("latents processors", ("interposer", "noise", "scale")),
+    "--prompt-weighter-help": ("prompt weighters", ("compel", "llm4gen", "sd-embed")),
+    "--prompt-upscaler-help": ("prompt upscalers", (
+        "attention", "dynamicprompts", "magicprompt", "translate")),
+    "--quantizer-help": ("quantizers", ("bnb", "sdnq")),
+    "--sub-command-help": ("sub-commands", (
+        "auto1111-metadata", "civitai-links", "image-process", "prompt-upscale", "to-diffusers")),
+}
+SCRIPT_LISTINGS = ("--directives-help", "--functions-help", "--templates-help")
+LISTINGS = SCRIPT_LISTINGS + tuple(REFERENCE_NAMES)
+SCRIPT_LISTINGS = ("--directives-help", "--functions-help", "--templates-help")
+LISTINGS = SCRIPT_LISTINGS + tuple(REFERENCE_NAMES)
+
+
+def _print_reference_listing(option: str, names: list[str]) -> int:
+    what, available = REFERENCE_NAMES[option]
+    if names:
+        raise NotSupportedYet(f"{option} {' '.join(names)}")
+    print(f"Available {what}:\n")
+    for name in available:
+        print(f'    "{name}"')
+    return 0
+
+
+def help_listing(option: str, names: list[str]) -> int:
+    """Print one ``--*-help`` listing (names given: their documentation); return the status."""
+    if option in ("--image-processor-help", "--latents-processor-help"):
+        print(format_processor_help(option[2:].split("-")[0], names))
+        return 0
+    if option == "--sub-command-help":
+        print(format_sub_command_help(names))
+        return 0
+    if option in REFERENCE_NAMES:
+        return _print_reference_listing(option, names)
+    formatter = {
+        "--directives-help": helpformat.format_directives_help,
+        "--functions-help": helpformat.format_functions_help,
+        "--templates-help": helpformat.format_templates_help,
+    }[option]
+    print(formatter(names or None))
+    return 0
