@@ -1,10 +1,11 @@
-"""One-shot CPU time of the plain command line (``dgenerate MODEL ...``), start-up to the last check
-before a model loads, against a baseline interleaved in the same run.
+"""One-shot CPU time of the plain command line (``dgenerate MODEL ...``) from process start to the
+moment the model would load, against a baseline interleaved in the same run.
 
-The command is ``dgenerate <folder> --prompts "a cat" --model-type sd --sdxl-refiner x``: it runs
-every start-up step of a generation (meta arguments, init config, plugins, web-cache sweep, parsing,
-validation) and is refused by validation before torch would be imported, so the figure is the
-start-up overhead every one-shot generation pays (any revision refuses it the same way).
+The child runs ``dgenerate <folder> --prompts "a cat" --device cpu --output-size 64`` with
+``load_pipelines`` replaced by an exit: every start-up step of a one-shot generation runs (meta
+arguments, init config, plugins, web-cache sweep, parsing, validation, the engine's own modules)
+and nothing of torch, so the figure is the overhead every one-shot generation pays before its
+model. Any revision stops at the same point.
 
 Baselines (each run alternates with the measured one; user + system CPU seconds of the child):
 
@@ -30,11 +31,25 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+CHILD = """
+import sys
+def reached(*args, **kwargs):
+    print("reached the model load; torch loaded:", "torch" in sys.modules, file=sys.stderr)
+    sys.exit(0)
+import dgenerate_core.pipelines.load as load
+load.load_pipelines = reached
+import dgenerate_core.pipelines as pipelines
+pipelines.load_pipelines = reached
+from dgenerate_core.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 def _cpu_of(cmd: list[str], env: dict[str, str]) -> float:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=env["PYTHONPATH"])
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if "--sdxl-refiner is not supported" not in done.stderr:
+    if "reached the model load; torch loaded: False" not in done.stderr:
         raise SystemExit(f"unexpected output of {cmd}: {done.stderr.strip()}")
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
@@ -62,8 +77,8 @@ def main() -> None:
     try:
         model = os.path.join(work, "model")
         os.makedirs(model)
-        cmd = [sys.executable, "-m", "dgenerate_core", model, "--prompts", "a cat",
-               "--model-type", "sd", "--sdxl-refiner", "x"]
+        cmd = [sys.executable, "-c", CHILD, model, "--prompts", "a cat", "--device", "cpu",
+               "--output-size", "64"]
         homes = {name: os.path.join(work, name) for name in ("plain", "engine")}
         for home in homes.values():
             os.makedirs(os.path.join(home, ".dgenerate"))

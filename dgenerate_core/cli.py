@@ -57,15 +57,15 @@ def _dispatch(args: list[str]) -> int:
         return 0
     if "--console" in args:
         args.remove("--console")
-        from dgenerate_console.app import main as console_main
+        from dgenerate_console.app import main as console_main  # start-up: Tk only for --console
 
         return console_main(args)
     if "-h" in args or "--help" in args:
         if "--sub-command" not in args:
-            from dgenerate_core.options import format_help
+            from dgenerate_core.options import format_help  # start-up: --version loads no table
 
             print(format_help())
             return 0
-    from dgenerate_core import modes
+    from dgenerate_core import modes  # start-up: --version and --help load no mode machinery
 
     return modes.run(args)

@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
+from dgenerate_core.errors import ScriptExit
 
 DEFAULT_INIT = """\
 #! dgenerate 5.0.0
@@ -91,7 +92,6 @@ def run_init(runner: Any, verbose: bool = False) -> bool:
     path = ensure_init_file()
     if path is None:
         return True
-    from dgenerate_core.errors import ScriptExit
 
     try:
         runner.run_file(str(path))

@@ -12,6 +12,15 @@ from typing import Any, Sequence
 
 from dgenerate_core.errors import UsageError
 from dgenerate_core.render.memory import check_memory
+from dgenerate_core.logs import set_verbose
+from dgenerate_core.options import parse_args, validate
+from dgenerate_core.options.validate import check_model_path
+from dgenerate_core.pipelines import default_output_size, load_pipelines, scheduler_help, text_encoder_help
+from dgenerate_core.pipelines.source import classify
+from dgenerate_core.render.execute import RenderJob, render
+from dgenerate_core.render.output import OutputSettings
+from dgenerate_core.render.plan import build_plan, resolve_seeds, scheduler_combinations
+from dgenerate_core.seeds.rules import parse_for_options
 
 _ALIGN_16 = ("sd3", "flux")
 
@@ -49,7 +58,6 @@ def _print_component_help(opts: Any) -> bool:
     asks = {dest: value for dest, value in asks.items() if value}
     if not asks:
         return False
-    from dgenerate_core.pipelines import load_pipelines, scheduler_help, text_encoder_help
 
     quiet = opts.copy()
     for dest in asks:
@@ -73,9 +81,6 @@ def _print_component_help(opts: Any) -> bool:
 
 
 def _output_settings(opts: Any, model_type: str) -> Any:
-    from dgenerate_core.render.output import OutputSettings
-    from dgenerate_core.render.plan import scheduler_combinations
-
     return OutputSettings(
         folder=os.path.abspath(os.path.expanduser(opts.output_path or "./output")),
         prefix=opts.output_prefix, overwrite=bool(opts.output_overwrite),
@@ -88,8 +93,6 @@ def _output_settings(opts: Any, model_type: str) -> Any:
 
 def parse_and_validate(argv: Sequence[str], in_script: bool = False) -> Any:
     """Parse and validate a command line; raises UsageError / NotSupportedYet."""
-    from dgenerate_core.options import parse_args, validate
-
     opts = parse_args(list(argv))
     validate(opts, in_script=in_script)
     return opts
@@ -99,16 +102,11 @@ def _check_model_source(opts: Any) -> None:
     """Fail fast, before torch is imported, when the model path names nothing that can exist."""
     path = opts.model_path
     if path and not path.startswith(("http://", "https://")):
-        from dgenerate_core.pipelines.source import classify
-
         classify(path, "model_path")
 
 
 def invoke_dgenerate(argv: Sequence[str], in_script: bool = False) -> InvocationResult:
     """Parse, validate and render one invocation; returns the files written."""
-    from dgenerate_core.logs import set_verbose
-    from dgenerate_core.options.validate import check_model_path
-
     opts = parse_and_validate(argv, in_script)
     set_verbose(bool(opts.verbose))
     check_model_path(opts)
@@ -117,7 +115,6 @@ def invoke_dgenerate(argv: Sequence[str], in_script: bool = False) -> Invocation
     check_memory(opts)
     if _print_component_help(opts):
         return InvocationResult(opts)
-    from dgenerate_core.seeds.rules import parse_for_options
 
     for text in opts.image_seeds or []:
         parse_for_options(text, opts)
@@ -128,10 +125,6 @@ def invoke_dgenerate(argv: Sequence[str], in_script: bool = False) -> Invocation
 
 
 def _render(opts: Any) -> InvocationResult:
-    from dgenerate_core.pipelines import default_output_size, load_pipelines
-    from dgenerate_core.render.execute import RenderJob, render
-    from dgenerate_core.render.plan import build_plan, resolve_seeds
-
     pset = load_pipelines(opts)
     seeds = resolve_seeds(opts)
     steps = build_plan(opts, seeds, bool(getattr(pset, "has_refiner", False)))

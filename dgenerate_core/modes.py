@@ -13,10 +13,11 @@ import os
 import sys
 from dataclasses import dataclass, field
 
-from dgenerate_core import initconfig, protocol
-from dgenerate_core.errors import DgenerateError, UsageError
-from dgenerate_core.script.listings import (  # noqa: F401 - REFERENCE_NAMES: the listing API
-    LISTINGS, REFERENCE_NAMES, SCRIPT_LISTINGS, help_listing,
+from dgenerate_core import initconfig, plugins, protocol, webcache
+from dgenerate_core.errors import DgenerateError, ScriptExit, UsageError
+from dgenerate_core.options import OPTIONS
+from dgenerate_core.registries.listings import (  # noqa: F401 - REFERENCE_NAMES: the listing API
+    LISTINGS, REFERENCE_NAMES, SCRIPT_LISTINGS,
 )
 
 MODE_FLAGS = ("--file", "--shell", "--no-stdin")
@@ -128,7 +129,7 @@ def split_assignment(option: str, text: str) -> tuple[str, str]:
 
 
 def _make_runner(meta: Meta):
-    from dgenerate_core.script import ConfigRunner
+    from dgenerate_core.script import ConfigRunner  # start-up: only runs with a script build it
 
     return ConfigRunner(injected_args=meta.injected, verbose=meta.verbose, offline=meta.offline)
 
@@ -151,8 +152,6 @@ def _start(meta: Meta, tolerant: bool = False, with_runner: bool = True):
 
     ``tolerant`` (the shell): a plugin or --set error is printed and start-up goes on; the errors
     are kept in ``runner.startup_errors`` for the protocol to report."""
-    from dgenerate_core import plugins
-
     runner = _make_runner(meta) if with_runner else None
     if runner is not None:
         runner.startup_errors = []
@@ -174,8 +173,6 @@ def _start(meta: Meta, tolerant: bool = False, with_runner: bool = True):
 
 
 def _sweep_web_cache(offline: bool) -> None:
-    from dgenerate_core import webcache
-
     if not offline and not webcache.offline_from_env() and webcache.cache_dir().is_dir():
         webcache.clear_expired()
 
@@ -204,8 +201,7 @@ def expand_files(names: list[str]) -> list[str]:
 
 
 def _run_script(runner, verbose: bool, text: str | None = None, path: str | None = None) -> int:
-    from dgenerate_core.errors import ScriptExit
-    from dgenerate_core.shell import print_config_error
+    from dgenerate_core.shell import print_config_error  # start-up: script modes only
 
     try:
         if path is not None:
@@ -231,7 +227,7 @@ def _run_files(meta: Meta) -> int:
 
 
 def _run_shell(meta: Meta) -> int:
-    from dgenerate_core import shell
+    from dgenerate_core import shell  # start-up: the shell (and its interpreter) only for --shell
 
     if meta.protocol:
         os.environ.pop(protocol.ENV_VAR, None)  # children started by \exec speak plainly
@@ -258,10 +254,6 @@ def _stdin_is_script(meta: Meta) -> bool:
 
 def has_model_path(args: list[str]) -> bool:
     """True when ``args`` hold the positional model path (then stdin is never read as a script)."""
-    try:
-        from dgenerate_core.options import OPTIONS
-    except ImportError:
-        return False
     takes: dict[str, str] = {}
     for spec in OPTIONS:
         for name in spec.names:
@@ -296,7 +288,7 @@ def read_stdin_script() -> str:
 
 
 def _generate(meta: Meta) -> int:
-    from dgenerate_core.invoke import invoke_dgenerate
+    from dgenerate_core.invoke import invoke_dgenerate  # start-up: listings never load the renderer
 
     argv = list(meta.injected)
     # init.dgen and --set run in a runner of their own; the arguments are the invocation itself,
@@ -313,7 +305,7 @@ def run(args: list[str]) -> int:
     """Run the mode that ``args`` asks for and return the exit status."""
     meta = parse_meta(args)
     if meta.sub_command is not None:
-        from dgenerate_core.subcommands import run_sub_command
+        from dgenerate_core.subcommands import run_sub_command  # start-up: only when asked for
 
         return run_sub_command(meta.sub_command, meta.sub_command_args, meta.plugin_modules,
                                meta.verbose, meta.offline)
@@ -324,9 +316,11 @@ def run(args: list[str]) -> int:
     if meta.listings:
         if any(opt in SCRIPT_LISTINGS for opt, _ in meta.listings) or meta.plugin_modules:
             _start(meta)
+        from dgenerate_core.script import listings  # start-up: the catalogues load for listings
+
         status = 0
         for option, names in meta.listings:
-            status = help_listing(option, names) or status
+            status = listings.help_listing(option, names) or status
         return status
     if _stdin_is_script(meta):
         runner = _start(meta)

@@ -12,9 +12,10 @@ import sys
 import time
 from typing import Any, TextIO
 
-from dgenerate_core import events, protocol
+from dgenerate_core import __version__, events, protocol
 from dgenerate_core.errors import DgenerateError, ScriptError, ScriptExit
 from dgenerate_core.script.reader import split_lines
+from dgenerate_core.script.templating import template_complete
 
 INTERRUPTED = 130
 _TAIL_COMMENT_BACKSLASH = re.compile(r"\\\s+#.*$")
@@ -30,7 +31,6 @@ def statement_incomplete(text: str) -> bool:
         return True
     if "{" not in text:
         return False
-    from dgenerate_core.script.templating import template_complete
 
     try:
         return not template_complete(text)
@@ -146,8 +146,6 @@ class Shell:
         return signal.signal(signal.SIGINT, on_sigint)
 
     def _serve(self, writer: protocol.EventWriter, commands: Any) -> int:
-        from dgenerate_core import __version__
-
         writer.emit("hello", protocol=protocol.PROTOCOL_VERSION, version=__version__,
                     pid=os.getpid())
         for message in getattr(self.runner, "startup_errors", None) or []:

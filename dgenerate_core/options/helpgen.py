@@ -6,7 +6,7 @@ import textwrap
 from pathlib import Path
 
 from dgenerate_core.options.spec import FLAG, GROUPS, LIST, OPTLIST, OptionSpec
-from dgenerate_core.options.table import EXCLUSIVE_GROUPS, OPTIONS
+from dgenerate_core.options.table import EXCLUSIVE_GROUPS, OPTIONS, find_option
 from dgenerate_core.options.values import format_value
 
 WIDTH = 80
@@ -94,8 +94,6 @@ def _option_block(spec: OptionSpec) -> str:
 
 def format_option_help(name: str) -> str:
     """The help block of one option (any spelling or dest), e.g. for a console tooltip."""
-    from dgenerate_core.options.table import find_option
-
     spec = find_option(name)
     if spec is None:
         raise KeyError(name)

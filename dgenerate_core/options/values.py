@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from typing import Any, Callable, Iterable
+from dgenerate_core.errors import UsageError
+from dgenerate_core.uri import split_parts
 
 Parser = Callable[[str], Any]
 
@@ -108,9 +110,6 @@ def _text(text: str) -> str:
 
 
 def _uri(text: str) -> str:
-    from dgenerate_core.errors import UsageError
-    from dgenerate_core.uri import split_parts
-
     if not text.strip():
         raise ValueError("empty URI")
     try:

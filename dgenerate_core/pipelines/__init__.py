@@ -53,46 +53,16 @@ the engine shows them with ``-v``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from dgenerate_core.pipelines.cache import cache_stats, clear_object_cache, list_object_caches
+from dgenerate_core.pipelines.components import text_encoder_help
 from dgenerate_core.pipelines.device import resolve_device, resolve_dtype
+from dgenerate_core.pipelines.load import load_pipelines
 from dgenerate_core.pipelines.modeltypes import MODEL_TYPES, default_output_size
-
-if TYPE_CHECKING:  # pragma: no cover
-    from dgenerate_core.pipelines.pipelineset import PipelineSet
+from dgenerate_core.pipelines.pipelineset import PipelineSet
+from dgenerate_core.pipelines.schedulers import scheduler_help
 
 __all__ = [
     "MODEL_TYPES", "PipelineSet", "cache_stats", "clear_object_cache", "default_output_size",
     "list_object_caches", "load_pipelines", "resolve_device", "resolve_dtype", "scheduler_help",
     "text_encoder_help",
 ]
-
-
-def load_pipelines(opts: Any) -> "PipelineSet":
-    """Load (or fetch from the object cache) the pipelines for these render options."""
-    from dgenerate_core.pipelines.load import load_pipelines as _load
-
-    return _load(opts)
-
-
-def scheduler_help(pipe: Any, with_args: bool = False, model_name: str | None = None) -> str:
-    """The ``--scheduler help`` (or ``helpargs`` when with_args) text for a loaded pipeline."""
-    from dgenerate_core.pipelines.schedulers import scheduler_help as _help
-
-    return _help(pipe, with_args=with_args, model_name=model_name)
-
-
-def text_encoder_help(pipe: Any) -> str:
-    """The ``--text-encoders help`` text for a loaded pipeline."""
-    from dgenerate_core.pipelines.components import text_encoder_help as _help
-
-    return _help(pipe)
-
-
-def __getattr__(name: str) -> Any:
-    if name == "PipelineSet":
-        from dgenerate_core.pipelines.pipelineset import PipelineSet
-
-        return PipelineSet
-    raise AttributeError(name)

@@ -6,6 +6,7 @@ import logging
 import threading
 from collections import OrderedDict
 from typing import Any, Callable, Hashable
+from dgenerate_core.errors import UsageError
 
 _LOG = logging.getLogger("dgenerate")
 
@@ -69,8 +70,6 @@ def list_object_caches() -> dict[str, int]:
 
 def clear_object_cache(name: str | None = None) -> None:
     """Drop the objects of one cache (or of all caches) and free accelerator memory."""
-    from dgenerate_core.errors import UsageError
-
     if name is not None and name not in _LIMITS and name not in _CACHES:
         raise UsageError(f'unknown object cache "{name}", known caches: '
                          + ", ".join(list_object_caches()))

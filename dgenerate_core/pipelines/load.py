@@ -17,6 +17,8 @@ from dgenerate_core.pipelines.pipelineset import PipelineSet
 from dgenerate_core.pipelines.schedulers import remember_original
 from dgenerate_core.pipelines.source import Source, classify, hf_cache_dir, load_errors, localize
 from dgenerate_core.pipelines.uris import parse_uri
+from dgenerate_core.pipelines.controlnets import load_controls
+from dgenerate_core.pipelines.ipadapters import apply_ip_adapters, load_ip_adapters
 
 _LOG = logging.getLogger("dgenerate")
 _TRANSFORMERS = {"sd3": "SD3Transformer2DModel", "flux": "FluxTransformer2DModel"}
@@ -81,8 +83,6 @@ def load_pipelines(opts: Any) -> PipelineSet:
     pset = get_cache("pipeline").get_or_create(spec, lambda: _build(spec), spec.model_path)
     pset.set_vae_options(bool(getattr(opts, "vae_tiling", False)),
                          bool(getattr(opts, "vae_slicing", False)))
-    from dgenerate_core.pipelines.controlnets import load_controls
-    from dgenerate_core.pipelines.ipadapters import apply_ip_adapters, load_ip_adapters
 
     pset.set_controls(load_controls(opts, pset.model_type, pset.device))
     apply_ip_adapters(pset, load_ip_adapters(opts, pset.model_type),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from dgenerate_core.errors import DgenerateError, ModelError, NotSupportedYet
+from dgenerate_core import webcache
 
 SINGLE_FILE_EXTS = (".safetensors", ".ckpt", ".pt", ".pth", ".bin")
 _REPO_RE = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -75,7 +76,6 @@ def localize(path: str, option: str, offline: bool = False, token: str | None = 
             repo, revision, filename = blob.groups()
             return hf_hub_download(repo, filename, revision=revision, token=token,
                                    local_files_only=offline, cache_dir=hf_cache_dir())
-        from dgenerate_core import webcache
 
         try:
             return webcache.fetch(path, offline=offline)

@@ -8,14 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from dgenerate_core.errors import UsageError
+from dgenerate_core.uri import split_parts, unquote as shared_unquote
 
 DTYPE_NAMES = ("auto", "bfloat16", "float16", "float32")
 
 
 def split_uri(text: str) -> list[str]:
     """Split on ``;`` outside quoted values (the shared rules of ``dgenerate_core.uri``)."""
-    from dgenerate_core.uri import split_parts
-
     try:
         return split_parts(text)
     except UsageError as e:
@@ -24,8 +23,6 @@ def split_uri(text: str) -> list[str]:
 
 def unquote(value: str) -> str:
     """Strip one pair of matching outer quotes (shared rules of ``dgenerate_core.uri``)."""
-    from dgenerate_core.uri import unquote as shared_unquote
-
     return shared_unquote(value)
 
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 import os
 from typing import Any, ClassVar
 
-from dgenerate_core.errors import DgenerateError, UsageError
+from dgenerate_core.errors import DgenerateError, NotSupportedYet, UsageError
 from dgenerate_core.media import atomic
+from dgenerate_core.media.images import save_image
 
 
 class ProcessorError(DgenerateError):
@@ -130,7 +131,6 @@ class ImageProcessor(_Processor):
         folder = os.path.dirname(path)
         if folder:
             os.makedirs(folder, exist_ok=True)
-        from dgenerate_core.media.images import save_image
 
         temp = atomic.temp_path(folder or ".", os.path.basename(path))
         try:
@@ -165,6 +165,4 @@ class NotBuiltImageProcessor(ImageProcessor):
     """Registered name of a processor that is not built yet: using it is ``NotSupportedYet``."""
 
     def __init__(self, loaded_by_name: str = "", **kwargs: Any) -> None:
-        from dgenerate_core.errors import NotSupportedYet
-
         raise NotSupportedYet(f"image processor {loaded_by_name or self.names()[0]}")

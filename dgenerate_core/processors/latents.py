@@ -6,6 +6,7 @@ from typing import Any
 
 from dgenerate_core.processors.base import LatentsProcessor
 from dgenerate_core.registries.processors import register_builtin
+from dgenerate_core.errors import NotSupportedYet
 
 
 class ScaleProcessor(LatentsProcessor):
@@ -91,8 +92,6 @@ class InterposerProcessor(LatentsProcessor):
 
     def __init__(self, source: str, target: str, device: str = "cpu", model_offload: bool = False,
                  **kwargs: Any) -> None:
-        from dgenerate_core.errors import NotSupportedYet
-
         raise NotSupportedYet("latents processor interposer")
 
 

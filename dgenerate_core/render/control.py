@@ -8,6 +8,7 @@ from typing import Any, Sequence
 
 from dgenerate_core.errors import NotSupportedYet, UsageError
 from dgenerate_core.render.calls import CallBuilder
+from dgenerate_core.pipelines.controlnets import CONTROLNET_PAG_CLASSES
 
 
 def add_control(call: CallBuilder, job: Any, step: Any, pipe_set: Any,
@@ -75,8 +76,6 @@ def _check_image_size(call: CallBuilder, size: tuple[int, int]) -> None:
 
 
 def _check_pipeline(call: CallBuilder, controls: Any) -> None:
-    from dgenerate_core.pipelines.controlnets import CONTROLNET_PAG_CLASSES
-
     expected = controls.class_name(call.mode)
     if type(call.pipe).__name__ not in (expected, CONTROLNET_PAG_CLASSES.get(expected)):
         raise NotSupportedYet(f"{controls.option} with {type(call.pipe).__name__}")

@@ -13,6 +13,7 @@ from typing import Any
 
 from dgenerate_core.errors import UsageError
 from dgenerate_core.seeds.resize import resize_image_calc
+from dgenerate_core.seeds.load import LoadedSeed
 
 CROP_DESTS = ("inpaint_crop", "inpaint_crop_paddings", "inpaint_crop_masked",
               "inpaint_crop_feathers")
@@ -51,8 +52,6 @@ def prepare(seed: Any, padding: tuple[int, int, int, int] | None, feather: int |
             masked: bool, output_size: tuple[int, int] | None, align: int = 8) -> CropJob:
     """Crop a loaded (not resized) inpaint seed for the pipeline."""
     from PIL import Image
-
-    from dgenerate_core.seeds.load import LoadedSeed
 
     if seed.spec.batched:
         raise UsageError(f'--image-seeds "{seed.spec.text}": Inpaint batching via '

@@ -8,13 +8,21 @@ from typing import Any, Callable, Mapping
 
 from dgenerate_core import events
 from dgenerate_core.errors import DgenerateError, NotSupportedYet, UsageError
-from dgenerate_core.render import log
+from dgenerate_core.render import crop, log
 from dgenerate_core.render.calls import (
     CallBuilder, add_common, add_images, add_micro_conditioning, add_prompts,
     check_denoise_steps, describe, repeat_latents, repeat_per_output,
 )
 from dgenerate_core.render.output import OutputSettings, write_step_images
 from dgenerate_core.render.plan import Step
+from dgenerate_core.render.a1111 import parameters_text
+from dgenerate_core.render.control import add_control, add_ip_adapter_images
+from dgenerate_core.render.crop import crop_enabled
+from dgenerate_core.render.denoise import denoising_range
+from dgenerate_core.render.output import AnimationOutputs, grid_or_batch, write_step_latents
+from dgenerate_core.render.pag import pag_pipeline, pag_refiner
+from dgenerate_core.seeds.load import _hooks, load_seed_frames
+from dgenerate_core.seeds.rules import parse_for_options
 
 
 @dataclass
@@ -203,7 +211,6 @@ def _decoded_for_processors(job: RenderJob, pipe: Any, seed: Any) -> tuple[Any, 
     with torch.no_grad():
         decoded = vae.decode(latents, return_dict=False)[0]
     images = pipe.image_processor.postprocess(decoded, output_type="pil")
-    from dgenerate_core.seeds.load import _hooks
 
     images = _hooks().process_images("seed", job.opts, list(images), pre_resize=None)
     seed = dataclasses.replace(seed, images=images)
@@ -212,8 +219,6 @@ def _decoded_for_processors(job: RenderJob, pipe: Any, seed: Any) -> tuple[Any, 
 
 def _latents_hook(job: RenderJob, kind: str, tensor: Any, pipe: Any) -> Any:
     """``-lp`` / ``-ilp`` / ``-lpp``: engineer C's latents processors (identity when unset)."""
-    from dgenerate_core.seeds.load import _hooks
-
     return _hooks().process_latents(kind, job.opts, tensor, pipe=pipe)
 
 
@@ -236,12 +241,8 @@ def _add_guidance_images(call: CallBuilder, job: RenderJob, step: Step, seed: An
                          size: Any) -> None:
     """Control images and IP-adapter image groups of the seed (``render.control``)."""
     if seed.control_images or getattr(job.pset, "controls", None) is not None:
-        from dgenerate_core.render.control import add_control
-
         add_control(call, job, step, job.pset, seed.control_images, seed.size or size)
     if seed.adapter_images or getattr(job.pset, "ip_adapters", None) is not None:
-        from dgenerate_core.render.control import add_ip_adapter_images
-
         add_ip_adapter_images(call, job, step, job.pset, seed.adapter_images)
 
 
@@ -280,8 +281,6 @@ def run_step(job: RenderJob, step: Step, seed: Any, mode: str, size: Any) -> Any
     batch = batch_size_for(job, seed)
     pipe = pset.get(mode)
     if step["pag_scales"] is not None:
-        from dgenerate_core.render.pag import pag_pipeline
-
         pipe = pag_pipeline(pipe, pset.model_type, mode)
     pset.set_scheduler(pipe, step["schedulers"], "--schedulers")
     _apply_freeu(pipe, step["freeu_params"], "--freeu-params")
@@ -296,7 +295,6 @@ def run_step(job: RenderJob, step: Step, seed: Any, mode: str, size: Any) -> Any
                _progress(int(step["inference_steps"])))
     seed, size = _add_seed_inputs(call, job, step, seed, size, batch)
     add_micro_conditioning(call, step, refiner=False)
-    from dgenerate_core.render.denoise import denoising_range
 
     in_range = denoising_range(call, job.opts)
     if cooperative:
@@ -334,8 +332,6 @@ def _run_refiner(job: RenderJob, step: Step, refiner: Any, base_out: Any, seed: 
     if not cooperative and 1.0 - hnf <= 0.0:
         return list(base_out)
     if step["sdxl_refiner_pag_scales"] is not None:
-        from dgenerate_core.render.pag import pag_refiner
-
         refiner = pag_refiner(refiner, mode)
     pset.set_scheduler(refiner, step["second_model_schedulers"], "--second-model-schedulers")
     _apply_freeu(refiner, step["sdxl_refiner_freeu_params"], "--sdxl-refiner-freeu-params")
@@ -380,14 +376,10 @@ class _NoSequenceLength:
 
 def _load(job: RenderJob, step: Step, current: tuple[int | None, Any]) -> tuple[int | None, Any]:
     """The frames of the step's image seed, reusing the ones of the previous step."""
-    from dgenerate_core.seeds.load import load_seed_frames
-    from dgenerate_core.seeds.rules import parse_for_options
-
     if step.image_seed is None:
         return (None, None)
     if current[0] == step.image_seed_index and current[1] is not None:
         return current
-    from dgenerate_core.render.crop import crop_enabled
 
     opts = job.opts
     size = None if crop_enabled(opts) else opts.output_size  # a crop is resized instead
@@ -399,8 +391,6 @@ def _load(job: RenderJob, step: Step, current: tuple[int | None, Any]) -> tuple[
 
 def run_seed(job: RenderJob, step: Step, seed: Any) -> list:
     """Run one step on one (still) seed, through ``--inpaint-crop`` when asked."""
-    from dgenerate_core.render import crop
-
     if seed is None:
         return run_step(job, step, None, "txt2img", job.txt2img_size)
     if not crop.crop_enabled(job.opts):
@@ -415,7 +405,6 @@ def _a1111(job: RenderJob, step: Step, mode: str, images: Any) -> str | None:
     """Automatic1111 ``parameters`` text for the step's outputs (``-oam``), else None."""
     if not job.output.auto1111 or not isinstance(images, list) or not images:
         return None
-    from dgenerate_core.render.a1111 import parameters_text
 
     return parameters_text(step, job.opts.model_path, images[0].size,
                            job.pset.get(mode).scheduler)
@@ -423,8 +412,6 @@ def _a1111(job: RenderJob, step: Step, mode: str, images: Any) -> str | None:
 
 def _post_process(job: RenderJob, step: Step, images: Any, frame: int | None = None) -> Any:
     """``--post-processors`` on every output image before it is written (and before a grid)."""
-    from dgenerate_core.seeds.load import _hooks
-
     if job.output.latents:
         return images
     return _hooks().process_images("post", job.opts, list(images), pre_resize=False,
@@ -437,8 +424,6 @@ def _render_still(job: RenderJob, step: Step, seed: Any) -> None:
     log.log_step(step, mode, size, batch_size_for(job, seed))
     images = _post_process(job, step, run_seed(job, step, seed))
     if job.output.latents:
-        from dgenerate_core.render.output import write_step_latents
-
         paths, kind = write_step_latents(images, step, job.opts, job.output), "Latents"
     else:
         paths = write_step_images(images, step, job.opts, job.output,
@@ -452,8 +437,6 @@ def _render_still(job: RenderJob, step: Step, seed: Any) -> None:
 def _render_animated(job: RenderJob, step: Step, frames: Any) -> None:
     """Every frame of an animated image seed, streamed: each frame is decoded, rendered,
     written and appended to the open animation file(s) before the next one is read."""
-    from dgenerate_core.render.output import AnimationOutputs, grid_or_batch, write_step_latents
-
     first = frames.start
     animation = AnimationOutputs(step, job.opts, job.output, frames.fps or 10.0) \
         if job.output.write_animation_file and not job.output.latents else None

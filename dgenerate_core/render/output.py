@@ -13,6 +13,11 @@ from dgenerate_core.errors import DgenerateError
 from dgenerate_core.media.atomic import Pending
 from dgenerate_core.render.naming import animation_base_name, step_base_name
 from dgenerate_core.render.plan import AXES, Step
+from dgenerate_core.media.animations import AnimationWriter
+from dgenerate_core.media.images import make_grid, save_image
+from dgenerate_core.media.tensors import save_latents
+from dgenerate_core.options import OPTIONS, to_argv
+from dgenerate_core.options.reconstruct import quote
 
 CONFIG_HEADER = f"#! dgenerate {__version__}"
 #: options never written into a step's reproducing config
@@ -84,8 +89,6 @@ def step_options(opts: Any, step: Step, frame: int | None = None) -> Any:
 
 def _lines(argv: Sequence[str]) -> list[list[str]]:
     """Group an argument list into lines: the model path, then one option with its values each."""
-    from dgenerate_core.options import OPTIONS
-
     names = {name for spec in OPTIONS for name in spec.names}
     lines: list[list[str]] = []
     for token in argv:
@@ -98,9 +101,6 @@ def _lines(argv: Sequence[str]) -> list[list[str]]:
 
 def config_text(opts: Any, step: Step, frame: int | None = None) -> str:
     """The ``.dgen`` script that reproduces one generation step (or one frame of it)."""
-    from dgenerate_core.options import to_argv
-    from dgenerate_core.options.reconstruct import quote
-
     argv = to_argv(step_options(opts, step, frame))
     lines = [" ".join(quote(t) for t in line) for line in _lines(argv)]
     body = " \\\n".join(lines)
@@ -114,8 +114,6 @@ def _write_text(path: str, text: str) -> None:
 
 def _write_one(image: Any, base: str, settings: OutputSettings, config: str | None,
                a1111: str | None = None) -> str:
-    from dgenerate_core.media.images import save_image
-
     with_config = settings.configs and config is not None
     exts = [settings.image_format] + ([".dgen"] if with_config else [])
     pending = Pending.create(settings.folder, base, exts)
@@ -135,8 +133,6 @@ def _write_one(image: Any, base: str, settings: OutputSettings, config: str | No
 
 def grid_or_batch(images: Sequence[Any], settings: OutputSettings) -> list[Any]:
     """The batch as written: one grid image with ``--batch-grid-size``, else the images."""
-    from dgenerate_core.media.images import make_grid
-
     if settings.grid is not None:
         columns, rows = settings.grid
         if columns * rows < len(images):
@@ -178,8 +174,6 @@ class AnimationOutputs:
         self.config: str | None = None
 
     def _open(self, count: int) -> None:
-        from dgenerate_core.media.animations import AnimationWriter
-
         settings = self.settings
         make_output_folder(settings.folder)
         self.config = config_text(self.opts, self.step) if settings.configs else None
@@ -240,8 +234,6 @@ def write_step_latents(latents: Any, step: Step, opts: Any, settings: OutputSett
                        frame: int | None = None, frame_number: int | None = None) -> list[str]:
     """Save the output latents of one step (or animation frame ``frame``, whose absolute input
     frame is ``frame_number``), one file per batch item (``_latent_N``)."""
-    from dgenerate_core.media.tensors import save_latents
-
     make_output_folder(settings.folder)
     config = config_text(opts, step, frame_number if frame is not None else None) \
         if settings.configs else None

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from dgenerate_core.errors import UsageError
+from dgenerate_core.pipelines.controlnets import CONTROLNET_PAG_CLASSES
+from dgenerate_core.pipelines.schedulers import original_scheduler, remember_original
 
 PAG_CLASSES: dict[tuple[str, str], str] = {
     ("sd", "txt2img"): "StableDiffusionPAGPipeline",
@@ -29,8 +31,6 @@ def _derive(pipe: Any, cls_name: str) -> Any:
         return cached
     import diffusers
 
-    from dgenerate_core.pipelines.schedulers import original_scheduler, remember_original
-
     original = original_scheduler(pipe)
     pag = getattr(diffusers, cls_name).from_pipe(pipe, scheduler=original)
     remember_original(pag, original)
@@ -41,8 +41,6 @@ def _derive(pipe: Any, cls_name: str) -> Any:
 def pag_pipeline(pipe: Any, model_type: str, mode: str, option: str = "--pag") -> Any:
     """The PAG sibling of ``pipe`` (model type ``model_type`` in ``mode``); a ControlNet pipeline
     maps to its ControlNet PAG class, which keeps the ControlNet."""
-    from dgenerate_core.pipelines.controlnets import CONTROLNET_PAG_CLASSES
-
     if type(pipe).__name__ in CONTROLNET_PAG_CLASSES:
         return _derive(pipe, CONTROLNET_PAG_CLASSES[type(pipe).__name__])
     if "ControlNet" in type(pipe).__name__:

@@ -11,6 +11,9 @@ import itertools
 import random
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
+from dgenerate_core.errors import DgenerateError
+from dgenerate_core.seeds.parse import parse_image_seed
+from dgenerate_core.seeds.rules import control_option
 
 SEED_MAX = 99999999999999
 
@@ -120,9 +123,6 @@ def _has_img2img(opts: Any, image_seed: str | None) -> bool:
     which takes no strength."""
     if image_seed is None:
         return False
-    from dgenerate_core.errors import DgenerateError
-    from dgenerate_core.seeds.parse import parse_image_seed
-    from dgenerate_core.seeds.rules import control_option
 
     try:
         spec = parse_image_seed(image_seed, control_models=control_option(opts)[1])

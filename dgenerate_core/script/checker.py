@@ -11,6 +11,9 @@ from dgenerate_core.registries import script as registry
 from dgenerate_core.script import catalog, templating  # noqa: F401 - catalog: the built-ins
 from dgenerate_core.script.envexpand import ENV_RE
 from dgenerate_core.script.reader import Statement, read_statements, split_lines
+from dgenerate_core.options import parse_args
+from dgenerate_core.script.interpreter import meta_argument, unknown_directive_message
+from dgenerate_core.script.tokens import shell_split
 
 
 @dataclass(frozen=True)
@@ -22,8 +25,6 @@ class Diagnostic:
 
 
 def _check_directive(statement: Statement, plugins_loaded: bool) -> str | None:
-    from dgenerate_core.script.interpreter import unknown_directive_message
-
     name = statement.text[1:].split(None, 1)[0] if len(statement.text) > 1 else ""
     if name not in registry.DIRECTIVES and not plugins_loaded:
         return unknown_directive_message(name)
@@ -31,10 +32,6 @@ def _check_directive(statement: Statement, plugins_loaded: bool) -> str | None:
 
 
 def _check_invocation(text: str) -> str | None:
-    from dgenerate_core.options import parse_args
-    from dgenerate_core.script.interpreter import meta_argument
-    from dgenerate_core.script.tokens import shell_split
-
     if templating.has_markup(text):
         return None  # its arguments are only known when it runs
     try:

@@ -15,6 +15,7 @@ from dgenerate_core.errors import DgenerateError
 from dgenerate_core.script import tokens
 from dgenerate_core.script.functionhelp import HELP
 from dgenerate_core.registries.script import builtin_function
+from dgenerate_core import webcache
 
 if TYPE_CHECKING:
     from dgenerate_core.script.variables import Prompt
@@ -173,8 +174,6 @@ def cwd() -> str:
 def download(url: str, output: str | None = None, overwrite: bool = False,
              text: bool = False) -> str:
     """Download ``url`` (web cache, a file, or a ``dir/``) and return the path."""
-    from dgenerate_core import webcache
-
     return webcache.download(url, output=output, overwrite=overwrite, text=text,
                              offline=OFFLINE.get())
 

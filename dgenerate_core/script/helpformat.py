@@ -8,6 +8,7 @@ from typing import Any, Iterable
 
 from dgenerate_core.errors import UsageError
 from dgenerate_core.registries import script as registry
+from dgenerate_core.script.variables import initial_variables, type_text
 
 WIDTH = 100
 
@@ -99,8 +100,6 @@ def _value_text(value: Any) -> str:
 
 def format_templates_help(names: Iterable[str] | None = None, runner: Any = None) -> str:
     """Template variables with their types (and values, given a runner)."""
-    from dgenerate_core.script.variables import initial_variables, type_text
-
     variables = runner.variables if runner is not None else initial_variables([])
     wanted = sorted(variables) if not names else list(names)
     unknown = [n for n in wanted if n not in variables]

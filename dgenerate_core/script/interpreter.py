@@ -11,9 +11,11 @@ from dgenerate_core import __version__
 from dgenerate_core.errors import DgenerateError, ScriptError, ScriptExit
 from dgenerate_core.registries import script as registry
 from dgenerate_core.script import catalog  # noqa: F401 - registers the built-in directives
-from dgenerate_core.script import expressions, functions, templating, tokens
+from dgenerate_core.script import expressions, functions, invocation, templating, tokens
 from dgenerate_core.script.reader import Statement, check_version_line, read_statements, split_lines
 from dgenerate_core.script.variables import check_define, initial_variables, last_variables
+from dgenerate_core.invoke import invoke_dgenerate
+from dgenerate_core.script.envexpand import expand_env
 
 META_ARGS = ("--file", "--shell", "--shell-protocol", "--no-stdin", "--console", "--set", "--setp")
 
@@ -88,8 +90,6 @@ class ConfigRunner:
 
     def expand(self, text: str) -> str:
         """Templates first, then environment variables (the raw-directive 'macro' expansion)."""
-        from dgenerate_core.script.envexpand import expand_env
-
         return expand_env(self.render(text))
 
     def shell_args(self, text: str) -> list[str]:
@@ -199,7 +199,6 @@ class ConfigRunner:
         meta = meta_argument(argv)
         if meta is not None:
             raise ScriptError(f"{meta} is a meta argument and cannot be used inside a config")
-        from dgenerate_core.script import invocation
 
         argv = argv + list(self.injected_args)
         if invocation.run_help_listing(self, argv):
@@ -212,7 +211,6 @@ class ConfigRunner:
     def _invoke(self, argv: list[str]) -> Any:
         if self.invoker is not None:
             return self.invoker(argv)
-        from dgenerate_core.invoke import invoke_dgenerate
 
         return invoke_dgenerate(argv)
 

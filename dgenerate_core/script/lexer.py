@@ -21,6 +21,8 @@ from typing import Iterator
 from pygments.lexer import ExtendedRegexLexer, LexerContext, bygroups, include
 from pygments.token import (Comment, Keyword, Name, Number, Operator, Punctuation, String, Text,
                             Whitespace, _TokenType)
+from dgenerate_core.options import OPTIONS
+from dgenerate_core.script import registry
 
 __all__ = ["DgenerateLexer", "ROOT_STATE", "lex_line"]
 
@@ -37,7 +39,6 @@ _FALLBACK_DIRECTIVES = (
 
 def _known_directives() -> list[str]:
     try:
-        from dgenerate_core.script import registry
         registry.ensure_loaded()
         names = set(registry.DIRECTIVES)
     except Exception:  # pragma: no cover - the fallback list keeps the lexer usable anywhere
@@ -47,7 +48,6 @@ def _known_directives() -> list[str]:
 
 def _known_options() -> tuple[list[str], list[str]]:
     try:
-        from dgenerate_core.options import OPTIONS
         names = {n for spec in OPTIONS for n in spec.names if n.startswith("-")}
     except Exception:  # pragma: no cover
         names = set()

@@ -4,30 +4,9 @@ from __future__ import annotations
 
 from dgenerate_core.errors import NotSupportedYet
 from dgenerate_core.processors.helptext import format_processor_help
+from dgenerate_core.registries.listings import LISTINGS, REFERENCE_NAMES, SCRIPT_LISTINGS  # noqa: F401
 from dgenerate_core.script import helpformat
 from dgenerate_core.subcommands.registry import format_sub_command_help
-
-# listings of subsystems that are not built yet: the names the reference program offers
-REFERENCE_NAMES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "--image-processor-help": ("image processors", (
-        "adetailer", "anyline", "canny", "crop", "crop-to-mask", "dilate", "flip",
-        "gaussian-blur", "grayscale", "hed", "inpaint", "invert", "leres", "letterbox", "lineart",
-        "lineart-anime", "lineart-standard", "midas", "mirror", "mlsd", "normal-bae", "openpose",
-        "outpaint-mask", "paste", "patchmatch", "pidi", "posterize", "resize", "sam", "solarize",
-        "teed", "u-sam", "upscaler", "yolo", "yolo-sam", "zoe")),
-    "--latents-processor-help": ("latents processors", ("interposer", "noise", "scale")),
-    "--prompt-weighter-help": ("prompt weighters", ("compel", "llm4gen", "sd-embed")),
-    "--prompt-upscaler-help": ("prompt upscalers", (
-        "attention", "dynamicprompts", "magicprompt", "translate")),
-    "--quantizer-help": ("quantizers", ("bnb", "sdnq")),
-    "--sub-command-help": ("sub-commands", (
-        "auto1111-metadata", "civitai-links", "image-process", "prompt-upscale", "to-diffusers")),
-}
-SCRIPT_LISTINGS = ("--directives-help", "--functions-help", "--templates-help")
-LISTINGS = SCRIPT_LISTINGS + tuple(REFERENCE_NAMES)
-SCRIPT_LISTINGS = ("--directives-help", "--functions-help", "--templates-help")
-LISTINGS = SCRIPT_LISTINGS + tuple(REFERENCE_NAMES)
-
 
 def _print_reference_listing(option: str, names: list[str]) -> int:
     what, available = REFERENCE_NAMES[option]

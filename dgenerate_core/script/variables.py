@@ -7,7 +7,9 @@ import keyword
 import os
 from typing import Any, Iterable
 
-from dgenerate_core.errors import ScriptError
+from dgenerate_core.errors import DgenerateError, ScriptError
+from dgenerate_core.options import OPTIONS, RenderOptions, parse_args
+from dgenerate_core.options.reconstruct import NO_TEMPLATE, TEMPLATE_NAMES, template_variables
 
 PROMPT_SUFFIX = "prompts"
 
@@ -41,17 +43,11 @@ def _wrap_prompts(name: str, value: Any) -> Any:
 
 def last_variables(opts: Any = None) -> dict[str, Any]:
     """The ``last_*`` variables for parsed options (``None``: the values before any invocation)."""
-    from dgenerate_core.options import RenderOptions
-    from dgenerate_core.options.reconstruct import template_variables
-
     values = template_variables(opts if opts is not None else RenderOptions())
     return {name: _wrap_prompts(name, value) for name, value in values.items()}
 
 
 def _option_type_texts() -> dict[str, str]:
-    from dgenerate_core.options import OPTIONS
-    from dgenerate_core.options.reconstruct import NO_TEMPLATE, TEMPLATE_NAMES
-
     kinds = {"INT": "int", "FLOAT": "float", "SIZE": "tuple[int, int]", "BOOL": "bool"}
     texts: dict[str, str] = {}
     for spec in OPTIONS:
@@ -98,9 +94,6 @@ def _type_cache() -> dict[str, str]:
 
 def parse_injected(injected: list[str]) -> dict[str, Any]:
     """``injected_device``, ``injected_verbose`` and ``injected_plugin_modules`` from the args."""
-    from dgenerate_core.errors import DgenerateError
-    from dgenerate_core.options import parse_args
-
     try:
         opts = parse_args(list(injected)) if injected else None
     except DgenerateError as ex:

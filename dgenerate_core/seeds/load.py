@@ -16,11 +16,13 @@ from typing import Any, Callable, Iterator
 from dgenerate_core.errors import DgenerateError, NotSupportedYet, UsageError
 from dgenerate_core.seeds.parse import ImageSeedSpec, is_tensor_path, is_url
 from dgenerate_core.seeds.resize import resize_image_calc
+from dgenerate_core import webcache
+from dgenerate_core.media.animations import AnimationReadError, FrameSource
+from dgenerate_core.media.tensors import TensorReadError, load_latents
+from dgenerate_core.processors import hooks
 
 
 def _webcache_fetch(url: str) -> str:
-    from dgenerate_core import webcache
-
     return webcache.fetch(url)
 
 
@@ -111,9 +113,6 @@ class _Component:
     """One file of a seed: a latents tensor, a still image, or an animation read lazily."""
 
     def __init__(self, path: str, spec: ImageSeedSpec, mode: str) -> None:
-        from dgenerate_core.media.animations import AnimationReadError, FrameSource
-        from dgenerate_core.media.tensors import TensorReadError, load_latents
-
         self.path, self.spec = path, spec
         self.tensor: Any = None
         self.source: Any = None
@@ -155,8 +154,6 @@ class _Component:
         return self._guarded_iter(self.source.frames(start, end))
 
     def _guard(self, fn: Callable[[], Any]) -> Any:
-        from dgenerate_core.media.animations import AnimationReadError
-
         try:
             return fn()
         except AnimationReadError as ex:
@@ -184,8 +181,6 @@ def _resize(image: Any, size: tuple[int, int]) -> Any:
 
 def _hooks() -> Any:
     """The image and latents processor hooks (``dgenerate_core.processors.hooks``)."""
-    from dgenerate_core.processors import hooks
-
     return hooks
 
 

@@ -10,6 +10,7 @@ from dgenerate_core.errors import UsageError
 from dgenerate_core.registries.subcommands import register_sub_command
 from dgenerate_core.subcommands.base import SubCommand
 from dgenerate_core.subcommands.image_process_run import Settings, Written, run
+from dgenerate_core import plugins
 
 DESCRIPTION = """Run image processors on images, animated images and videos (files, globs or
 URLs), optionally resizing them, and write the results. Animated inputs are processed frame by
@@ -106,8 +107,6 @@ def parse_settings(args: Sequence[str], prog: str, prefix: str,
     except _HelpShown as shown:
         return shown.status
     if ns.plugin_modules:
-        from dgenerate_core import plugins
-
         plugins.load_plugin_modules(ns.plugin_modules)
     return Settings(inputs=ns.input, processors=ns.processors, outputs=ns.output,
                     frame_format=ns.frame_format.lower().lstrip("."),

@@ -11,9 +11,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from dgenerate_core import events
+from dgenerate_core import events, webcache
 from dgenerate_core.errors import UsageError
 from dgenerate_core.media.atomic import Pending, write_new
+from dgenerate_core.media.animations import ANIMATION_FORMATS, AnimationWriter, FrameSource, VIDEO_EXTENSIONS
+from dgenerate_core.media.images import save_image
+from dgenerate_core.processors.chains import build_chain, run_stage
+from dgenerate_core.processors.image.geometry import resample
+from dgenerate_core.seeds.resize import resize_image_calc
 
 FRAME_FORMATS = (
     "png", "apng", "avif", "avifs", "blp", "bmp", "dib", "bufr", "pcx", "dds", "ps", "eps", "gif",
@@ -53,8 +58,6 @@ class Written:
 
 def expand_inputs(inputs: list[str], prefix: str) -> list[str]:
     """Globs expanded (sorted); URLs and plain paths kept; a glob that matches nothing fails."""
-    from dgenerate_core import webcache
-
     found: list[str] = []
     for text in inputs:
         path = os.path.expanduser(text)
@@ -79,8 +82,6 @@ def _processed(folder: str, name: str, ext: str, number: int) -> str:
 def output_path(source: str, shown: str, number: int, output: str | None, settings: Settings
                 ) -> str:
     """Where input number ``number`` (1-based) is written, before ``_duplicate_N``."""
-    from dgenerate_core import webcache
-
     name, ext = os.path.splitext(os.path.basename(source))
     if output is None:
         if webcache.is_url(shown):
@@ -123,18 +124,12 @@ class Processor:
     """Processes images: pre-resize processors, the resize / align, then the other processors."""
 
     def __init__(self, settings: Settings) -> None:
-        from dgenerate_core.processors.chains import build_chain
-
         self.settings = settings
         self.chain = build_chain(settings.processors, f"{settings.prefix}: -p/--processors",
                                  {"device": settings.device,
                                   "local-files-only": settings.offline or None})
 
     def __call__(self, image: Any) -> Any:
-        from dgenerate_core.processors.chains import run_stage
-        from dgenerate_core.processors.image.geometry import resample
-        from dgenerate_core.seeds.resize import resize_image_calc
-
         image = run_stage(self.chain, image, True)
         s = self.settings
         size = resize_image_calc(image.size, s.resize, not s.no_aspect, s.align)
@@ -148,8 +143,6 @@ def _say(settings: Settings, text: str) -> None:
 
 
 def _local(shown: str, settings: Settings) -> str:
-    from dgenerate_core import webcache
-
     if webcache.is_url(shown):
         return webcache.fetch(shown, offline=settings.offline)
     if not os.path.exists(shown):
@@ -190,8 +183,6 @@ def _check(settings: Settings) -> None:
 
 def _process_file(source: str, target: str, processor: Processor, settings: Settings,
                   written: Written) -> None:
-    from dgenerate_core.media.animations import FrameSource
-
     frames = FrameSource(source)
     if not frames.animated:
         _write_still(processor(frames.first()), target, settings, written)
@@ -201,8 +192,6 @@ def _process_file(source: str, target: str, processor: Processor, settings: Sett
 
 def _write_still(image: Any, target: str, settings: Settings, written: Written,
                  what: str = "Image") -> str:
-    from dgenerate_core.media.images import save_image
-
     folder, base, ext = _split_target(target)
     path = write_new(folder, base, ext, lambda temp: save_image(image, temp), settings.overwrite)
     path = os.path.abspath(path)
@@ -221,8 +210,6 @@ def _eta(started: float, done: int, total: int) -> str:
 
 def _write_animated(frames: Any, target: str, processor: Processor, settings: Settings,
                     written: Written) -> None:
-    from dgenerate_core.media.animations import AnimationWriter
-
     if settings.frame_start >= frames.count:
         raise UsageError(f"{settings.prefix}: Frame slice start value {settings.frame_start} is "
                          f"out of bounds, the input has {frames.count} frames")
@@ -263,8 +250,6 @@ def _write_animated(frames: Any, target: str, processor: Processor, settings: Se
 
 
 def _animation_path(target: str, settings: Settings) -> str:
-    from dgenerate_core.media.animations import ANIMATION_FORMATS, VIDEO_EXTENSIONS
-
     ext = os.path.splitext(target)[1].lower()
     if ext.lstrip(".") not in ANIMATION_FORMATS and ext not in VIDEO_EXTENSIONS:
         raise UsageError(f'{settings.prefix}: cannot write an animation as "{ext or target}" for '

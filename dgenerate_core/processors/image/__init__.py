@@ -8,6 +8,7 @@ from dgenerate_core.processors.base import NotBuiltImageProcessor
 from dgenerate_core.registries.processors import register_builtin
 from dgenerate_core.processors.image import geometry, masks, opencv, simple
 from dgenerate_core.processors.image.notbuilt import NOT_BUILT
+from dgenerate_core.processors.args import spec_from_text
 
 
 class NotBuiltYet(NotBuiltImageProcessor):
@@ -22,8 +23,6 @@ class NotBuiltYet(NotBuiltImageProcessor):
     @classmethod
     def static_args(cls, loaded_by_name: str) -> list[Any]:
         """The documented URI arguments (ArgSpec list) of one of these names."""
-        from dgenerate_core.processors.args import spec_from_text
-
         return [spec_from_text(line) for line in NOT_BUILT[loaded_by_name][1]]
 
 

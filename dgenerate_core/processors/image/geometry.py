@@ -8,6 +8,7 @@ from dgenerate_core.processors.base import ImageProcessor
 from dgenerate_core.processors.image.dims import (
     parse_box, parse_color, parse_padding, parse_size,
 )
+from dgenerate_core.seeds.resize import resize_image_calc
 
 ALGOS = ("auto", "nearest", "box", "bilinear", "hamming", "bicubic", "lanczos")
 
@@ -84,8 +85,6 @@ class ResizeProcessor(ImageProcessor):
 
     def target(self, old: tuple[int, int]) -> tuple[int, int]:
         """The size an image of size ``old`` is resized to."""
-        from dgenerate_core.seeds.resize import resize_image_calc
-
         if self.scale is not None:
             new = (max(1, round(old[0] * self.scale[0])), max(1, round(old[1] * self.scale[1])))
             return resize_image_calc(old, new, False, self.align)

@@ -7,13 +7,14 @@ from typing import Any
 
 from dgenerate_core.processors.base import ImageProcessor
 from dgenerate_core.processors.image.dims import parse_padding, parse_shape
+from dgenerate_core import webcache
+from dgenerate_core.errors import DgenerateError
+from dgenerate_core.media.images import open_image
+from dgenerate_core.processors.chains import build_chain, run_chain
 
 
 def load_image(path: str, local_files_only: bool = False, mode: str = "RGB") -> Any:
     """Open a file or URL (through the web cache) as a PIL image."""
-    from dgenerate_core import webcache
-    from dgenerate_core.media.images import open_image
-
     if webcache.is_url(path):
         path = webcache.fetch(path, offline=local_files_only)
     return open_image(path, mode)
@@ -55,16 +56,11 @@ class _ChainUser(ImageProcessor):
     USES_DEVICE = True
 
     def _chain(self, text: str | None, arg: str) -> list:
-        from dgenerate_core.processors.chains import build_chain
-
         uris = split_chain_text(text)
         return build_chain(uris, f'{self.loaded_by_name} argument "{arg}"',
                            {"device": self.device}) if uris else []
 
     def _load(self, path: str, chain: list, arg: str, mode: str = "RGB") -> Any:
-        from dgenerate_core.errors import DgenerateError
-        from dgenerate_core.processors.chains import run_chain
-
         try:
             image = load_image(path, self.local_files_only, mode)
         except DgenerateError as ex:
@@ -92,8 +88,6 @@ class CropToMaskProcessor(_ChainUser):
         self.padding = parse_padding(padding, "padding") if padding is not None else None
 
     def impl_process(self, image: Any) -> Any:
-        from dgenerate_core.processors.chains import run_chain
-
         mask = self._load(self.mask, self.mask_chain, "mask") if self.mask else run_chain(
             self.mask_chain, image)
         box = white_bounds(mask, self.padding, image.size)

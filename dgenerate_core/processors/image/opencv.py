@@ -6,6 +6,8 @@ from typing import Any
 
 from dgenerate_core.processors.base import ImageProcessor
 from dgenerate_core.processors.image.dims import parse_odd_kernel, parse_shape, parse_size
+from dgenerate_core.processors.image.geometry import resample
+from dgenerate_core.seeds.resize import resize_image_calc
 
 THRESHOLD_ALGOS = ("otsu", "triangle", "median")
 
@@ -77,8 +79,6 @@ class CannyProcessor(ImageProcessor):
     def _detect_input(self, image: Any) -> Any:
         if self.detect_resolution is None:
             return image
-        from dgenerate_core.processors.image.geometry import resample
-        from dgenerate_core.seeds.resize import resize_image_calc
 
         size = resize_image_calc(image.size, self.detect_resolution, self.detect_aspect,
                                  self.detect_align)

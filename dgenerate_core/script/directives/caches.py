@@ -8,6 +8,7 @@ import re
 
 from dgenerate_core.errors import NotSupportedYet, ScriptError
 from dgenerate_core.registries.script import builtin
+from dgenerate_core import pipelines
 
 DEVICE_RE = re.compile(r"^(cpu|mps|(cuda|xpu)(:\d+)?)$")
 # caches that exist once a model has used them (the manual's names)
@@ -23,8 +24,6 @@ With no names every cache is cleared; otherwise only the named ones (see \list_o
 for example pipeline, unet, vae, text_encoder, controlnet.
 """)
 def _clear_object_cache(ctx, args: list[str]) -> int:
-    from dgenerate_core import pipelines
-
     present = pipelines.list_object_caches()
     for name in args:
         if name not in present and name not in STANDARD_CACHES:
@@ -41,8 +40,6 @@ def _clear_object_cache(ctx, args: list[str]) -> int:
 List dgenerate's in-memory object caches and how many objects each holds.
 """)
 def _list_object_caches(ctx, args: list[str]) -> int:
-    from dgenerate_core import pipelines
-
     ctx.print("Object caches:")
     for name, count in sorted(pipelines.list_object_caches().items()):
         ctx.print(f'    "{name}": {count} objects')

@@ -4,6 +4,7 @@ last_animations)."""
 from __future__ import annotations
 
 from dgenerate_core.registries.script import builtin
+from dgenerate_core.subcommands.image_process import image_process
 
 
 @builtin("image_process", r"""
@@ -19,8 +20,6 @@ Without -o the result is written next to the input as NAME_processed_N.EXT. On s
 last_images and last_animations to the files written. See \image_process --help.
 """)
 def _image_process(ctx, args: list[str]) -> int:
-    from dgenerate_core.subcommands.image_process import image_process
-
     result = image_process(args, "\\image_process", "\\image_process",
                            offline=getattr(ctx, "offline", False))
     if isinstance(result, int):

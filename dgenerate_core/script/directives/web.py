@@ -7,6 +7,7 @@ from dgenerate_core.script.directives.argparser import DirectiveParser
 from dgenerate_core.registries import script as registry
 from dgenerate_core.registries.script import builtin
 from dgenerate_core.script.variables import check_define
+from dgenerate_core import plugins, webcache
 
 
 @builtin("download", r"""
@@ -32,7 +33,6 @@ def _download(ctx, args: list[str]) -> int:
     if ns is None:
         return 0
     check_define(ns.variable, ctx.reserved, registry.FUNCTIONS)
-    from dgenerate_core import webcache
 
     try:
         path = webcache.download(ns.url, output=ns.output, overwrite=ns.overwrite,
@@ -52,7 +52,6 @@ template functions it defines are available from the next line on.
 def _import_plugins(ctx, args: list[str]) -> int:
     if not args:
         raise ScriptError("\\import_plugins: expected at least one plugin path or module name")
-    from dgenerate_core import plugins
 
     plugins.load_plugin_modules(args)
     return 0
