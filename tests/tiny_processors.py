@@ -142,3 +142,16 @@ def build(cache: str, names=None) -> str:
     for name in names or BUILDERS:
         BUILDERS[name](cache)
     return cache
+
+
+def compact_upscaler(path: str, scale: int = 4, num_feat: int = 8, num_conv: int = 2) -> str:
+    """A random SRVGGNetCompact (the realesr-general-x4v3 architecture) saved as a .pth file in
+    the layout of the released weights ({"params": state dict})."""
+    import torch
+    from spandrel.architectures.Compact.__arch.SRVGG import SRVGGNetCompact
+
+    torch.manual_seed(0)
+    net = SRVGGNetCompact(num_in_ch=3, num_out_ch=3, num_feat=num_feat, num_conv=num_conv,
+                          upscale=scale, act_type="prelu")
+    torch.save({"params": net.state_dict()}, path)
+    return path

@@ -114,17 +114,6 @@ NOT_BUILT: dict[str, tuple[str, tuple[str, ...]]] = {
             "outpaint: bool = False",
             *_COMMON,
         )),
-    "upscaler": (
-        "Upscale with an ESRGAN style model file, URL or Hugging Face repository, in tiles.",
-        (
-            "model: str",
-            "tile: int | str = 512",
-            "overlap: int = 32",
-            "scale: int | None = None",
-            "force-tiling: bool = False",
-            "dtype: str = \"float32\"",
-            *_COMMON,
-        )),
     "yolo": (
         "YOLO object detection: draw the detections, or make masks from them.",
         (
