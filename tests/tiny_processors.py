@@ -155,3 +155,15 @@ def compact_upscaler(path: str, scale: int = 4, num_feat: int = 8, num_conv: int
                           upscale=scale, act_type="prelu")
     torch.save({"params": net.state_dict()}, path)
     return path
+
+
+def lama_inpainter(path: str) -> str:
+    """A random-weight LaMa (big-lama's architecture) state dict saved as a .pth file, in the
+    key layout of the released checkpoints ("generator.model...")."""
+    import torch
+    from spandrel.architectures.LaMa.__arch.LaMa import LaMa
+
+    state = random_state(lambda: LaMa(in_nc=4, out_nc=3))
+    state = {k.replace("model.model", "generator.model", 1): v for k, v in state.items()}
+    torch.save(state, path)
+    return path

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dgenerate_core.processors.base import NotBuiltImageProcessor
-from dgenerate_core.processors.image import edges, geometry, masks, opencv, pose, simple, upscaler
+from dgenerate_core.processors.image import edges, geometry, inpainters, masks, opencv, pose, simple, upscaler
 from dgenerate_core.processors.image.notbuilt import NOT_BUILT
 
 
@@ -27,4 +27,4 @@ class NotBuiltYet(NotBuiltImageProcessor):
 
 
 CLASSES = (simple.CLASSES + geometry.CLASSES + opencv.CLASSES + masks.CLASSES + edges.CLASSES
-           + pose.CLASSES + upscaler.CLASSES + (NotBuiltYet,))
+           + pose.CLASSES + upscaler.CLASSES + inpainters.CLASSES + (NotBuiltYet,))

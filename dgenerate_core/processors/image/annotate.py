@@ -118,7 +118,7 @@ class Annotator(ImageProcessor):
         with weights.quiet():  # controlnet-aux warns about mediapipe, timm and torch.jit
             model = self.model()
             device = "cpu" if model is None else weights.torch_device(self.device)
-            with weights.on_device(self.modules(model), device, self.model_offload):
+            with weights.on_device(self.modules(model), device, self.model_offload, self.label):
                 out = self.detect(model, numpy.asarray(work))
         if not isinstance(out, Image.Image):
             out = Image.fromarray(numpy.ascontiguousarray(out))

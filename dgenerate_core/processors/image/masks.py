@@ -58,8 +58,10 @@ class _ChainUser(ImageProcessor):
         from dgenerate_core.processors.chains import build_chain
 
         uris = split_chain_text(text)
+        defaults = {"device": self.device, "model-offload": self.model_offload or None,
+                    "local-files-only": self.local_files_only or None}
         return build_chain(uris, f'{self.loaded_by_name} argument "{arg}"',
-                           {"device": self.device}) if uris else []
+                           defaults) if uris else []
 
     def _load(self, path: str, chain: list, arg: str, mode: str = "RGB") -> Any:
         from dgenerate_core.errors import DgenerateError

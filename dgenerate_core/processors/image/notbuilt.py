@@ -47,17 +47,6 @@ NOT_BUILT: dict[str, tuple[str, tuple[str, ...]]] = {
             "output-file: str | None = None",
             "output-overwrite: bool = False",
         )),
-    "inpaint": (
-        "Inpaint the masked area of the image with a diffusion inpainting model.",
-        (
-            "model: str",
-            "mask: str | None = None",
-            "mask-processors: str | None = None",
-            "image: str | None = None",
-            "image-processors: str | None = None",
-            "dtype: str = \"float32\"",
-            *_COMMON,
-        )),
     "leres": (
         "LeReS depth estimation, for ControlNet guidance images.",
         (
@@ -80,17 +69,6 @@ NOT_BUILT: dict[str, tuple[str, tuple[str, ...]]] = {
         "BAE surface normal estimation, for ControlNet guidance images.",
         (
             *_DETECT_NO_ALIGN,
-            *_COMMON,
-        )),
-    "patchmatch": (
-        "Fill the masked area with PatchMatch (no diffusion).",
-        (
-            "mask: str | None = None",
-            "mask-processors: str | None = None",
-            "image: str | None = None",
-            "image-processors: str | None = None",
-            "patch-size: int = 5",
-            "seed: int | None = None",
             *_COMMON,
         )),
     "sam": (

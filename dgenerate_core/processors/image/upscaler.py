@@ -146,7 +146,7 @@ class UpscalerProcessor(ImageProcessor):
         if descriptor.tiling != ModelTiling.SUPPORTED and not self.force_tiling:
             tile = max(image.size)  # internal tiling, or tiling discouraged: the whole image
         scale = float(self.scale or descriptor.scale)
-        with weights.on_device([descriptor], device, self.model_offload):
+        with weights.on_device([descriptor], device, self.model_offload, self.label):
             dtype = descriptor.dtype
             tensor = tensor.to(device=device, dtype=dtype)
             out = run_tiled(descriptor, tensor, tile, self.overlap, scale,

@@ -70,16 +70,23 @@ def torch_device(device: str | None) -> str:
 
 
 @contextlib.contextmanager
-def on_device(modules: list[Any], device: str, offload: bool) -> Iterator[None]:
-    """Move ``modules`` to ``device`` for the body; with ``offload`` move them back to the CPU."""
+def on_device(modules: list[Any], device: str, offload: bool, label: str = "") -> Iterator[None]:
+    """Move ``modules`` to ``device`` for the body; with ``offload`` move them back to the CPU.
+    A torch failure in the body (shape, out of memory) becomes one line naming ``label``."""
     import torch
+
+    from dgenerate_core.pipelines.source import first_line
+    from dgenerate_core.processors.base import ProcessorError
 
     for module in modules:
         if module is not None:
             module.to(device)
     try:
         with torch.inference_mode():
-            yield
+            try:
+                yield
+            except (RuntimeError, ValueError) as ex:
+                raise ProcessorError(f"{label or 'image processor'}: {first_line(ex)}") from ex
     finally:
         if offload and device != "cpu":
             for module in modules:
