@@ -167,3 +167,16 @@ def lama_inpainter(path: str) -> str:
     state = {k.replace("model.model", "generator.model", 1): v for k, v in state.items()}
     torch.save(state, path)
     return path
+
+
+@builder("interposer")
+def _interposer(cache):
+    from safetensors.torch import save_file
+
+    from dgenerate_core.processors.interposer import REPO, build_network, weight_name
+
+    for source, target in (("v1", "xl"), ("xl", "v3"), ("ca", "v1")):
+        state = random_state(lambda: build_network(source, target), half=False)
+        path = hub_path(cache, REPO, f"v4.0/{weight_name(source, target)}")
+        if not os.path.exists(path):
+            save_file({k: v.contiguous() for k, v in state.items()}, path)
