@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from dgenerate_core.processors.base import NotBuiltImageProcessor
-from dgenerate_core.processors.image import edges, geometry, inpainters, masks, opencv, pose, simple, upscaler
+from dgenerate_core.processors.image import (
+    edges, geometry, inpainters, masks, ncnn_upscaler, opencv, pose, simple, upscaler,
+)
 from dgenerate_core.processors.image.notbuilt import NOT_BUILT
 
 
@@ -27,4 +29,5 @@ class NotBuiltYet(NotBuiltImageProcessor):
 
 
 CLASSES = (simple.CLASSES + geometry.CLASSES + opencv.CLASSES + masks.CLASSES + edges.CLASSES
-           + pose.CLASSES + upscaler.CLASSES + inpainters.CLASSES + (NotBuiltYet,))
+           + pose.CLASSES + upscaler.CLASSES + inpainters.CLASSES
+           + ncnn_upscaler.CLASSES + (NotBuiltYet,))

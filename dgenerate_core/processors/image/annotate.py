@@ -3,7 +3,7 @@ object cache, and running it on the processing device."""
 
 from __future__ import annotations
 
-from typing import Any, Hashable
+from typing import Any
 
 from dgenerate_core.processors.base import ImageProcessor
 from dgenerate_core.processors.image import weights
@@ -69,12 +69,14 @@ class Annotator(ImageProcessor):
         return "\n\n".join(p.strip() for p in parts)
 
     # what subclasses provide --------------------------------------------------------------
-    def key(self) -> Hashable:
-        """What identifies the loaded network in the object cache (besides the class)."""
-        return ()
+    FILES: tuple[tuple[str, str, str | None], ...] = ()  # (repo, filename, subfolder)
 
-    def load(self) -> Any:
-        """Load the network(s) on the CPU (called on an object cache miss)."""
+    def files(self) -> tuple[tuple[str, str, str | None], ...]:
+        """The hub files the network is loaded from."""
+        return self.FILES
+
+    def load(self, paths: list[str]) -> Any:
+        """Load the network(s) on the CPU from the local ``paths`` of ``files()``."""
         return None
 
     def modules(self, model: Any) -> list[Any]:
@@ -87,13 +89,19 @@ class Annotator(ImageProcessor):
 
     # the shared work ----------------------------------------------------------------------
     def hub(self, repo: str, filename: str, subfolder: str | None = None) -> str:
-        return weights.hub_file(repo, filename, f'image processor "{self.loaded_by_name}"',
-                                self.local_files_only, subfolder)
+        """The local path of a hub file, looked up once per processor object."""
+        resolved = self.__dict__.setdefault("_resolved", {})
+        key = (repo, filename, subfolder)
+        if key not in resolved:
+            resolved[key] = weights.hub_file(repo, filename, self.label, self.local_files_only,
+                                             subfolder)
+        return resolved[key]
 
     def model(self) -> Any:
-        """The loaded network, from the object cache."""
-        key = (type(self).__name__, self.key())
-        return weights.cached(key, self.load, self.loaded_by_name)
+        """The loaded network, from the object cache (keyed by the files it comes from)."""
+        paths = [self.hub(*f) for f in self.files()]
+        key = (type(self).__name__, *(weights.file_key(p) for p in paths))
+        return weights.cached(key, lambda: self.load(paths), self.loaded_by_name)
 
     def detect_size(self, size: tuple[int, int]) -> tuple[int, int]:
         """The size the detector runs at: detect-resolution, then the network's alignment."""

@@ -4,7 +4,7 @@ lineart-anime, lineart-standard and mlsd. Weights are the hub files the referenc
 from __future__ import annotations
 
 import os
-from typing import Any, Hashable
+from typing import Any
 
 from dgenerate_core.processors.image.annotate import Annotator
 from dgenerate_core.processors.image.weights import ANNOTATORS
@@ -22,6 +22,7 @@ class HedProcessor(Annotator):
     numerically safe / more precise stepping. Weights: lllyasviel/Annotators ControlNetHED.pth."""
 
     NAMES = ("hed",)
+    FILES = ((ANNOTATORS, "ControlNetHED.pth", None),)
     ALIGN = 64
 
     def __init__(self, scribble: bool = False, safe: bool = False, detect_resolution: str | None = None,
@@ -29,10 +30,10 @@ class HedProcessor(Annotator):
         super().__init__(detect_resolution, detect_aspect, detect_align, **kwargs)
         self.scribble, self.safe = scribble, safe
 
-    def load(self) -> Any:
+    def load(self, paths: list[str]) -> Any:
         from controlnet_aux.hed import HEDdetector
 
-        path = self.hub(ANNOTATORS, "ControlNetHED.pth")
+        path = paths[0]
         return HEDdetector.from_pretrained(os.path.dirname(path), os.path.basename(path)).netNetwork
 
     def detect(self, model: Any, array: Any) -> Any:
@@ -51,6 +52,7 @@ class PidiProcessor(Annotator):
     table5_pidinet.pth."""
 
     NAMES = ("pidi",)
+    FILES = ((ANNOTATORS, "table5_pidinet.pth", None),)
     ALIGN = 64
 
     def __init__(self, apply_filter: bool = False, safe: bool = False,
@@ -59,10 +61,10 @@ class PidiProcessor(Annotator):
         super().__init__(detect_resolution, detect_aspect, detect_align, **kwargs)
         self.apply_filter, self.safe = apply_filter, safe
 
-    def load(self) -> Any:
+    def load(self, paths: list[str]) -> Any:
         from controlnet_aux.pidi import PidiNetDetector
 
-        path = self.hub(ANNOTATORS, "table5_pidinet.pth")
+        path = paths[0]
         return PidiNetDetector.from_pretrained(os.path.dirname(path),
                                                os.path.basename(path)).netNetwork
 
@@ -82,17 +84,17 @@ class TeedProcessor(Annotator):
 
     NAMES = ("teed",)
     ALIGN = 64
-    REPO, FILE = "fal-ai/teed", "5_model.pth"
+    FILES = (("fal-ai/teed", "5_model.pth", None),)
 
     def __init__(self, safe: bool = True, detect_resolution: str | None = None,
                  detect_aspect: bool = True, **kwargs: Any) -> None:
         super().__init__(detect_resolution, detect_aspect, **kwargs)
         self.safe = safe
 
-    def load(self) -> Any:
+    def load(self, paths: list[str]) -> Any:
         from controlnet_aux.teed import TEEDdetector
 
-        path = self.hub(self.REPO, self.FILE)
+        path = paths[0]
         return TEEDdetector.from_pretrained(os.path.dirname(path), os.path.basename(path)).model
 
     def detect(self, model: Any, array: Any) -> Any:
@@ -111,6 +113,7 @@ class AnylineProcessor(Annotator):
     Anyline/MTEED.pth."""
 
     NAMES = ("anyline",)
+    FILES = (("TheMistoAI/MistoLine", "MTEED.pth", "Anyline"),)
     ALIGN = 64
 
     def __init__(self, gaussian_sigma: float = 2.0, intensity_threshold: int = 2,
@@ -119,10 +122,10 @@ class AnylineProcessor(Annotator):
         super().__init__(detect_resolution, detect_aspect, detect_align, **kwargs)
         self.sigma, self.threshold = gaussian_sigma, intensity_threshold
 
-    def load(self) -> Any:
+    def load(self, paths: list[str]) -> Any:
         from controlnet_aux.anyline import AnylineDetector
 
-        path = self.hub("TheMistoAI/MistoLine", "MTEED.pth", "Anyline")
+        path = paths[0]
         return AnylineDetector.from_pretrained(os.path.dirname(path),
                                                os.path.basename(path)).model
 
@@ -147,16 +150,15 @@ class LineartProcessor(Annotator):
         super().__init__(detect_resolution, detect_aspect, detect_align, **kwargs)
         self.course = course
 
-    def key(self) -> Hashable:
-        return self.course
+    def files(self) -> tuple[tuple[str, str, str | None], ...]:
+        return ((ANNOTATORS, "sk_model2.pth" if self.course else "sk_model.pth", None),)
 
-    def load(self) -> Any:
+    def load(self, paths: list[str]) -> Any:
         import torch
         from controlnet_aux.lineart import Generator
 
         net = Generator(3, 1, 3)
-        name = "sk_model2.pth" if self.course else "sk_model.pth"
-        net.load_state_dict(torch.load(self.hub(ANNOTATORS, name), map_location="cpu"))
+        net.load_state_dict(torch.load(paths[0], map_location="cpu"))
         return net.eval()
 
     def detect(self, model: Any, array: Any) -> Any:
@@ -173,12 +175,13 @@ class LineartAnimeProcessor(Annotator):
     Weights: lllyasviel/Annotators netG.pth."""
 
     NAMES = ("lineart-anime",)
+    FILES = ((ANNOTATORS, "netG.pth", None),)
     ALIGN = 64  # the detector pads to multiples of 256 itself
 
-    def load(self) -> Any:
+    def load(self, paths: list[str]) -> Any:
         from controlnet_aux.lineart_anime import LineartAnimeDetector
 
-        path = self.hub(ANNOTATORS, "netG.pth")
+        path = paths[0]
         return LineartAnimeDetector.from_pretrained(os.path.dirname(path),
                                                     os.path.basename(path)).model
 
@@ -227,6 +230,7 @@ class MlsdProcessor(Annotator):
     threshold of the detected lines. Weights: lllyasviel/Annotators mlsd_large_512_fp32.pth."""
 
     NAMES = ("mlsd",)
+    FILES = ((ANNOTATORS, "mlsd_large_512_fp32.pth", None),)
     ALIGN = 64
 
     def __init__(self, threshold_score: float = 0.1, threshold_distance: float = 0.1,
@@ -235,10 +239,10 @@ class MlsdProcessor(Annotator):
         super().__init__(detect_resolution, detect_aspect, detect_align, **kwargs)
         self.score, self.distance = threshold_score, threshold_distance
 
-    def load(self) -> Any:
+    def load(self, paths: list[str]) -> Any:
         from controlnet_aux.mlsd import MLSDdetector
 
-        path = self.hub(ANNOTATORS, "mlsd_large_512_fp32.pth")
+        path = paths[0]
         return MLSDdetector.from_pretrained(os.path.dirname(path), os.path.basename(path)).model
 
     def detect(self, model: Any, array: Any) -> Any:

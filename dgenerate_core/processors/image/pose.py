@@ -32,13 +32,15 @@ class OpenposeProcessor(Annotator):
         self.include_face = include_face
 
     def _part(self, part: str) -> Any:
+        path = self.hub(ANNOTATORS, FILES[part])
+
         def load() -> Any:
             from controlnet_aux.open_pose import Body, Face, Hand
 
-            kind = {"body": Body, "hand": Hand, "face": Face}[part]
-            return kind(self.hub(ANNOTATORS, FILES[part]))
+            return {"body": Body, "hand": Hand, "face": Face}[part](path)
 
-        return weights.cached(("openpose", part), load, f"openpose {part}")
+        return weights.cached(("openpose", part, weights.file_key(path)), load,
+                              f"openpose {part}")
 
     def model(self) -> Any:
         from controlnet_aux.open_pose import OpenposeDetector
