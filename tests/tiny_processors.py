@@ -139,8 +139,12 @@ def _openpose(cache):
 
 def build(cache: str, names=None) -> str:
     """Write the weights of ``names`` (default: all) into the hub cache folder ``cache``."""
-    for name in names or BUILDERS:
-        BUILDERS[name](cache)
+    import warnings
+
+    with warnings.catch_warnings():  # controlnet-aux warns about mediapipe and timm on import
+        warnings.simplefilter("ignore")
+        for name in names or BUILDERS:
+            BUILDERS[name](cache)
     return cache
 
 

@@ -93,13 +93,14 @@ class InpaintProcessor(_MaskedFill):
 
         def load() -> Any:
             descriptor = load_spandrel(path, label)
-            if descriptor.purpose != "Inpainting":
-                raise ModelError(f'{label}: "{path}" is a {descriptor.architecture.name} '
-                                 f"{descriptor.purpose} model, not an inpainting model")
             return descriptor.to(model_dtype(descriptor, self.dtype, label))
 
-        return weights.cached(("spandrel", weights.file_key(path), self.dtype), load,
-                              f"inpaint {path}")
+        descriptor = weights.cached(("spandrel", weights.file_key(path), self.dtype), load,
+                                    f"spandrel {path}")
+        if descriptor.purpose != "Inpainting":
+            raise ModelError(f'{label}: "{path}" is a {descriptor.architecture.name} '
+                             f"{descriptor.purpose} model, not an inpainting model")
+        return descriptor
 
     def impl_process(self, image: Any) -> Any:
         import numpy

@@ -110,14 +110,16 @@ class UpscalerProcessor(ImageProcessor):
     def descriptor(self) -> Any:
         label = f'image processor "{self.loaded_by_name}"'
         path = weights.model_file(self.model_path, label, self.local_files_only)
-        return weights.cached(("spandrel", weights.file_key(path), self.dtype),
-                              lambda: self._load(path, label), f"upscaler {path}")
 
-    def _load(self, path: str, label: str) -> Any:
-        descriptor = load_spandrel(path, label)
-        if not hasattr(descriptor, "scale") or descriptor.purpose == "Inpainting":
+        def load() -> Any:
+            descriptor = load_spandrel(path, label)
+            return descriptor.to(model_dtype(descriptor, self.dtype, label))
+
+        descriptor = weights.cached(("spandrel", weights.file_key(path), self.dtype), load,
+                                    f"spandrel {path}")
+        if descriptor.purpose == "Inpainting":
             raise ModelError(f'{label}: "{path}" is an inpainting model, not an upscaler')
-        return descriptor.to(model_dtype(descriptor, self.dtype, label))
+        return descriptor
 
     def _tile_size(self, device: str, image_size: tuple[int, int]) -> int:
         if self.tile != "auto":

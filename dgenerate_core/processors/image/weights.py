@@ -18,9 +18,9 @@ CACHE_NAME = "image_processor"
 
 
 def offline(local_files_only: bool) -> bool:
-    """True when downloads are forbidden (``-ofm``, ``DGENERATE_OFFLINE_MODE``, ``HF_HUB_OFFLINE``)."""
-    hub = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
-    return bool(local_files_only) or webcache.offline_from_env() or hub
+    """True when downloads are forbidden (``-ofm``, ``DGENERATE_OFFLINE_MODE``); the hub client
+    also honours ``HF_HUB_OFFLINE`` by itself."""
+    return bool(local_files_only) or webcache.offline_from_env()
 
 
 def hub_file(repo: str, filename: str, label: str, local_files_only: bool = False,
