@@ -27,7 +27,7 @@ except ImportError:  # plain `pytest`
 
 ANNOTATORS = ["hed;scribble=true", "pidi;apply-filter=true;safe=true", "teed", "anyline",
               "lineart;course=true", "lineart-anime", "lineart-standard", "mlsd",
-              "openpose;include-hand=true;include-face=true"]
+              "openpose;include-hand=true;include-face=true", "midas;normals=true"]
 
 
 @pytest.fixture(scope="session")

@@ -137,6 +137,15 @@ def _openpose(cache):
     _save(cache, "lllyasviel/Annotators", "facenet.pth", random_state(FaceNet))
 
 
+@builder("midas")
+def _midas(cache):
+    from controlnet_aux.midas.midas.dpt_depth import DPTDepthModel
+
+    state = random_state(lambda: DPTDepthModel(path=None, backbone="vitb_rn50_384",
+                                               non_negative=True))
+    _save(cache, "lllyasviel/Annotators", "dpt_hybrid-midas-501f0c75.pt", state)
+
+
 def build(cache: str, names=None) -> str:
     """Write the weights of ``names`` (default: all) into the hub cache folder ``cache``."""
     import warnings

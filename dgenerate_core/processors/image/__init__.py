@@ -6,7 +6,7 @@ from typing import Any
 
 from dgenerate_core.processors.base import NotBuiltImageProcessor
 from dgenerate_core.processors.image import (
-    edges, geometry, inpainters, masks, ncnn_upscaler, opencv, pose, simple, upscaler,
+    depth, edges, geometry, inpainters, masks, ncnn_upscaler, opencv, pose, simple, upscaler,
 )
 from dgenerate_core.processors.image.notbuilt import NOT_BUILT
 
@@ -30,4 +30,4 @@ class NotBuiltYet(NotBuiltImageProcessor):
 
 CLASSES = (simple.CLASSES + geometry.CLASSES + opencv.CLASSES + masks.CLASSES + edges.CLASSES
            + pose.CLASSES + upscaler.CLASSES + inpainters.CLASSES
-           + ncnn_upscaler.CLASSES + (NotBuiltYet,))
+           + ncnn_upscaler.CLASSES + depth.CLASSES + (NotBuiltYet,))

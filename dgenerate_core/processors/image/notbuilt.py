@@ -56,15 +56,6 @@ NOT_BUILT: dict[str, tuple[str, tuple[str, ...]]] = {
             *_DETECT_NO_ALIGN,
             *_COMMON,
         )),
-    "midas": (
-        "MiDaS depth (or normal map) estimation, for ControlNet guidance images.",
-        (
-            "normals: bool = False",
-            "alpha: float = 6.283185307179586",
-            "background-threshold: float = 0.1",
-            *_DETECT_NO_ALIGN,
-            *_COMMON,
-        )),
     "normal-bae": (
         "BAE surface normal estimation, for ControlNet guidance images.",
         (
