@@ -27,7 +27,8 @@ except ImportError:  # plain `pytest`
 
 ANNOTATORS = ["hed;scribble=true", "pidi;apply-filter=true;safe=true", "teed", "anyline",
               "lineart;course=true", "lineart-anime", "lineart-standard", "mlsd",
-              "openpose;include-hand=true;include-face=true", "midas;normals=true"]
+              "openpose;include-hand=true;include-face=true", "midas;normals=true",
+              "normal-bae"]
 
 
 @pytest.fixture(scope="session")

@@ -146,6 +146,18 @@ def _midas(cache):
     _save(cache, "lllyasviel/Annotators", "dpt_hybrid-midas-501f0c75.pt", state)
 
 
+@builder("normal-bae")
+def _normal_bae(cache):
+    import types
+
+    from controlnet_aux.normalbae.nets.NNET import NNET
+
+    args = types.SimpleNamespace(mode="client", architecture="BN", pretrained="scannet",
+                                 sampling_ratio=0.4, importance_ratio=0.7)
+    state = random_state(lambda: NNET(args), prefix="module.")
+    _save(cache, "lllyasviel/Annotators", "scannet.pt", {"model": state})
+
+
 def build(cache: str, names=None) -> str:
     """Write the weights of ``names`` (default: all) into the hub cache folder ``cache``."""
     import warnings

@@ -1,8 +1,10 @@
-"""Depth annotators on controlnet-aux networks: midas (DPT-Hybrid, depth or normals)."""
+"""Depth and normal annotators on controlnet-aux networks: midas (DPT-Hybrid, depth or normals)
+and normal-bae (surface normals)."""
 
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 from dgenerate_core.processors.image.annotate import Annotator
@@ -43,4 +45,31 @@ class MidasProcessor(Annotator):
         return out[1] if self.normals else out
 
 
-CLASSES = (MidasProcessor,)
+class NormalBaeProcessor(Annotator):
+    """Normal BAE detector: a surface normal map from an image (the ScanNet model).
+
+    Weights: lllyasviel/Annotators scannet.pt.
+    """
+
+    NAMES = ("normal-bae",)
+    ALIGN = 64
+    FILES = ((ANNOTATORS, "scannet.pt", None),)
+
+    def __init__(self, detect_resolution: str | None = None, detect_aspect: bool = True,
+                 **kwargs: Any) -> None:
+        super().__init__(detect_resolution, detect_aspect, **kwargs)
+
+    def load(self, paths: list[str]) -> Any:
+        from controlnet_aux.normalbae import NormalBaeDetector
+
+        return NormalBaeDetector.from_pretrained(os.path.dirname(paths[0]),
+                                                 os.path.basename(paths[0])).model
+
+    def detect(self, model: Any, array: Any) -> Any:
+        from controlnet_aux.normalbae import NormalBaeDetector
+
+        n = min(array.shape[0], array.shape[1])
+        return NormalBaeDetector(model)(array, n, n, output_type="np")
+
+
+CLASSES = (MidasProcessor, NormalBaeProcessor)

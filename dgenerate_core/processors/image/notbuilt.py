@@ -56,12 +56,6 @@ NOT_BUILT: dict[str, tuple[str, tuple[str, ...]]] = {
             *_DETECT_NO_ALIGN,
             *_COMMON,
         )),
-    "normal-bae": (
-        "BAE surface normal estimation, for ControlNet guidance images.",
-        (
-            *_DETECT_NO_ALIGN,
-            *_COMMON,
-        )),
     "sam": (
         "Segment Anything mask generation.",
         (
