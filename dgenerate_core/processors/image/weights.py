@@ -31,7 +31,8 @@ def hub_file(repo: str, filename: str, label: str, local_files_only: bool = Fals
 
     no_net = offline(local_files_only)
     shown = f"{repo}/{subfolder + '/' if subfolder else ''}{filename}"
-    with load_errors(label, shown, no_net):
+    hub_offline = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes")
+    with load_errors(label, shown, no_net or hub_offline):
         from huggingface_hub import hf_hub_download
 
         return hf_hub_download(repo, filename, subfolder=subfolder, cache_dir=hf_cache_dir(),
