@@ -59,18 +59,25 @@ def _video(path: str, frames: int, size: int) -> str:
     return path
 
 
-def memory(work: str, hub: str, uri: str, lengths: list[int], size: int) -> list[int]:
+def memory(work: str, hub: str, uris: list[str], lengths: list[int], size: int
+           ) -> dict[str, list[int]]:
+    """Peak RSS (KiB) per processor URI and video length; all processes run at once."""
     env = dict(os.environ, HF_HUB_OFFLINE="1", HF_HUB_CACHE=hub, OMP_NUM_THREADS="1",
                PYTHONPATH=ROOT, PYTHONWARNINGS="ignore")
-    peaks = []
-    for n in lengths:
-        video = _video(os.path.join(work, f"v{n}.mp4"), n, size)
-        out = tempfile.mkdtemp(dir=work)
-        proc = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, video, out, uri],
-                              capture_output=True, text=True, env=env, timeout=3600)
+    videos = {n: _video(os.path.join(work, f"v{n}.mp4"), n, size) for n in lengths}
+    procs = {}
+    for uri in uris:
+        for n in lengths:
+            out = tempfile.mkdtemp(dir=work)
+            procs[uri, n] = subprocess.Popen([sys.executable, "-c", MEMORY_SCRIPT, videos[n],
+                                              out, uri], stdout=subprocess.PIPE,
+                                             stderr=subprocess.PIPE, text=True, env=env)
+    peaks: dict[str, list[int]] = {uri: [] for uri in uris}
+    for (uri, n), proc in procs.items():
+        stdout, stderr = proc.communicate()
         if proc.returncode:
-            raise SystemExit(proc.stderr[-3000:])
-        peaks.append(int(proc.stdout.split("PEAK_KB")[1].split()[0]))
+            raise SystemExit(stderr[-3000:])
+        peaks[uri].append(int(stdout.split("PEAK_KB")[1].split()[0]))
     return peaks
 
 
@@ -133,7 +140,7 @@ def speed(hub: str, model: str, n: int) -> None:
             theirs.append(_median(lambda: direct(pixels), 1))
         a, b = statistics.median(ours), statistics.median(theirs)
         print(f"speed {name:9s} 512x512: dgenerate {a * 1000:8.1f} ms, library {b * 1000:8.1f} ms,"
-              f" ratio {a / b:.2f}")
+              f" ratio {a / b:.2f}", flush=True)
 
 
 def main() -> None:
@@ -142,6 +149,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, nargs=2, default=[40, 400])
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--skip-speed", action="store_true")
     args = parser.parse_args()
     os.environ.update(HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1")
     import warnings
@@ -155,12 +163,13 @@ def main() -> None:
         model = tiny_processors.compact_upscaler(os.path.join(work, "x4.pth"), num_feat=16,
                                                  num_conv=4)
         if not args.skip_memory:
-            for uri in ("openpose", f"upscaler;model={model};tile=32;overlap=8"):
-                a, b = memory(work, hub, uri, args.frames, args.size)
+            uris = ["openpose", f"upscaler;model={model};tile=32;overlap=8"]
+            for uri, (a, b) in memory(work, hub, uris, args.frames, args.size).items():
                 print(f"memory {uri.split(';')[0]:9s} peak RSS {args.frames[0]} frames "
                       f"{a / 1024:.1f} MiB, {args.frames[1]} frames {b / 1024:.1f} MiB, "
-                      f"ratio {b / a:.3f}")
-        speed(hub, model, args.n)
+                      f"ratio {b / a:.3f}", flush=True)
+        if not args.skip_speed:
+            speed(hub, model, args.n)
 
 
 if __name__ == "__main__":

@@ -230,3 +230,19 @@ def test_processor_chain_reuses_a_built_chain(files):
     image = Image.open(files["in"])
     assert run_chain(chain, image).size == (64, 48)
     assert os.path.exists(files["in"])
+
+
+def test_upscaler_ncnn_arguments_and_a_clear_line_without_ncnn(files):
+    with pytest.raises(UsageError, match='argument "tile": must be 0 or a multiple of 2 up to 400'):
+        build_processor("upscaler-ncnn;model=m.bin;param=m.param;tile=512", "image")
+    with pytest.raises(UsageError, match="can only be used on the CPU"):
+        build_processor("upscaler-ncnn;model=m.bin;param=m.param;use-gpu=true;threads=2", "image")
+    with pytest.raises(UsageError, match='argument "threads": expected a positive integer'):
+        build_processor("upscaler-ncnn;model=m.bin;param=m.param;threads=many", "image")
+    processor = build_processor("upscaler-ncnn;model=m.bin;param=m.param;threads=half", "image")
+    try:
+        import ncnn  # noqa: F401
+    except ImportError:
+        with pytest.raises(DgenerateError, match=r"needs the ncnn package, install it with: "
+                                                 r"pip install dgenerate\[ncnn\]"):
+            processor.process(Image.open(files["in"]))

@@ -25,8 +25,9 @@ class HedProcessor(Annotator):
     FILES = ((ANNOTATORS, "ControlNetHED.pth", None),)
     ALIGN = 64
 
-    def __init__(self, scribble: bool = False, safe: bool = False, detect_resolution: str | None = None,
-                 detect_aspect: bool = True, detect_align: int = 1, **kwargs: Any) -> None:
+    def __init__(self, scribble: bool = False, safe: bool = False,
+                 detect_resolution: str | None = None, detect_aspect: bool = True,
+                 detect_align: int = 1, **kwargs: Any) -> None:
         super().__init__(detect_resolution, detect_aspect, detect_align, **kwargs)
         self.scribble, self.safe = scribble, safe
 
