@@ -7,7 +7,7 @@ import pytest
 import torch
 from PIL import Image, ImageOps
 
-from dgenerate_core.errors import NotSupportedYet, UsageError
+from dgenerate_core.errors import ModelError, NotSupportedYet, UsageError
 from dgenerate_core.invoke import invoke_dgenerate
 from dgenerate_core.media.tensors import load_latents, save_latents
 
@@ -67,7 +67,9 @@ def test_bad_processor_uris_fail_the_invocation(tiny_models, tmp_path, seed_imag
     with pytest.raises(UsageError, match='--post-processors: image processor "resize": argument '
                                          '"algo": unknown algorithm'):
         gen(tiny_models, tmp_path, "-pp", "resize;size=32;algo=x")
-    with pytest.raises(NotSupportedYet, match="image processor upscaler is not supported yet"):
+    with pytest.raises(NotSupportedYet, match="image processor zoe is not supported yet"):
+        gen(tiny_models, tmp_path, "-pp", "zoe")
+    with pytest.raises(ModelError, match='image processor "upscaler": model "x.pth": no such file'):
         gen(tiny_models, tmp_path, "-pp", "upscaler;model=x.pth")
 
 

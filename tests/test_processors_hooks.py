@@ -9,7 +9,7 @@ import pytest
 import torch
 from PIL import Image, ImageOps
 
-from dgenerate_core.errors import NotSupportedYet, UsageError
+from dgenerate_core.errors import ModelError, UsageError
 from dgenerate_core.options import parse_args
 from dgenerate_core.processors import hooks
 from dgenerate_core.processors.helptext import format_processor_help
@@ -129,7 +129,9 @@ def test_noise_uses_the_scheduler_and_is_seeded():
     assert float(low.std()) < float(a.std()) / 10
     with pytest.raises(UsageError, match='"timestep": must be 0 or more'):
         hooks.process_latents("latents", opts(latents_processors=["noise;timestep=-1"]), t)
-    with pytest.raises(NotSupportedYet, match="latents processor interposer"):
+    with pytest.raises(ModelError, match='latents processor "interposer" "city96/SD-Latent-'
+                                         'Interposer/v4.0/v1-to-xl_interposer-v4.0.safetensors": '
+                                         "not found in the Hugging Face cache"):
         hooks.process_latents("latents", opts(latents_processors=[
             "interposer;source=v1;target=xl"]), t)
 
@@ -145,7 +147,9 @@ def test_help_listings_from_signatures():
     assert "        image: str\n" in paste and "        device: str | None = None" in paste
     assert '        feather-shape: str = "rectangle"' in paste
     hed = format_processor_help("image", ["hed"])
-    assert "        scribble: bool = False\n" in hed and "hed is not supported yet." in hed
+    assert "        scribble: bool = False\n" in hed and "not supported yet" not in hed
+    zoe = format_processor_help("image", ["zoe"])
+    assert "        gamma-corrected: bool = False\n" in zoe and "zoe is not supported yet." in zoe
     scale = format_processor_help("latents", ["scale"])
     assert "        clamp-min: float | None = None" in scale
     with pytest.raises(UsageError, match='No image processors named: "bogus"'):
@@ -155,7 +159,7 @@ def test_help_listings_from_signatures():
 def test_schemas_for_the_console_are_json_ready():
     image = processor_schemas("image")
     assert set(image) >= {"canny", "resize", "paste", "openpose"}
-    assert image["openpose"]["supported"] is False
+    assert image["openpose"]["supported"] is True and image["zoe"]["supported"] is False
     assert {"name": "include-hand", "type": "bool", "type_text": "bool", "default": False,
             "optional": True, "options": None} in image["openpose"]["args"]
     assert image["upscaler"]["args"][0]["optional"] is False

@@ -11,7 +11,8 @@ from dgenerate_core.errors import UsageError
 _LOG = logging.getLogger("dgenerate")
 
 #: cache name -> most objects kept (oldest evicted first); pipelines are the heavy ones
-_LIMITS = {"pipeline": 2, "vae": 4, "unet": 2, "transformer": 2, "text_encoder": 4}
+_LIMITS = {"pipeline": 2, "vae": 4, "unet": 2, "transformer": 2, "text_encoder": 4,
+           "image_processor": 4}
 
 
 class ObjectCache:

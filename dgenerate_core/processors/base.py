@@ -67,6 +67,11 @@ class _Processor:
 
         return inspect.cleandoc(cls.__doc__ or "").strip()
 
+    @property
+    def label(self) -> str:
+        """How errors name this processor: ``image processor "name"``."""
+        return f'{self.KIND} processor "{self.loaded_by_name}"'
+
     def argument_error(self, message: str) -> ProcessorArgumentError:
         """An error for a bad argument value, to ``raise`` from the constructor."""
         return ProcessorArgumentError(message)

@@ -1,4 +1,4 @@
-"""The built-in latents processors: scale, noise (and interposer, not built yet)."""
+"""The built-in latents processors: scale, noise and interposer (its own module)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from dgenerate_core.processors.base import LatentsProcessor
 from dgenerate_core.registries.processors import register_builtin
-from dgenerate_core.errors import NotSupportedYet
+from dgenerate_core.processors.interposer import InterposerProcessor
 
 
 class ScaleProcessor(LatentsProcessor):
@@ -77,22 +77,6 @@ class NoiseProcessor(LatentsProcessor):
             sigma = min(max(self.timestep / steps, 0.0), 1.0)
             return (1.0 - sigma) * latents + sigma * noise
         raise self.error(f"the scheduler {type(scheduler).__name__} cannot add noise")
-
-
-class InterposerProcessor(LatentsProcessor):
-    """Convert fully denoised latents between latent spaces with downloaded converter models.
-
-    "source" is the latent space of the input: v1 (SD 1.x/2.x), xl (SDXL), v3 (SD3), fx (Flux)
-    or ca (Stable Cascade); "target" is v1, xl or v3.
-    """
-
-    NAMES = ("interposer",)
-    USES_DEVICE = True
-    NOT_BUILT = True
-
-    def __init__(self, source: str, target: str, device: str = "cpu", model_offload: bool = False,
-                 **kwargs: Any) -> None:
-        raise NotSupportedYet("latents processor interposer")
 
 
 CLASSES = (InterposerProcessor, NoiseProcessor, ScaleProcessor)

@@ -6,7 +6,9 @@ from typing import Any
 
 from dgenerate_core.processors.base import NotBuiltImageProcessor
 from dgenerate_core.registries.processors import register_builtin
-from dgenerate_core.processors.image import geometry, masks, opencv, simple
+from dgenerate_core.processors.image import (
+    depth, edges, geometry, inpainters, masks, ncnn_upscaler, opencv, pose, simple, upscaler,
+)
 from dgenerate_core.processors.image.notbuilt import NOT_BUILT
 from dgenerate_core.processors.args import spec_from_text
 
@@ -26,5 +28,7 @@ class NotBuiltYet(NotBuiltImageProcessor):
         return [spec_from_text(line) for line in NOT_BUILT[loaded_by_name][1]]
 
 
-CLASSES = simple.CLASSES + geometry.CLASSES + opencv.CLASSES + masks.CLASSES + (NotBuiltYet,)
+CLASSES = (simple.CLASSES + geometry.CLASSES + opencv.CLASSES + masks.CLASSES + edges.CLASSES
+           + pose.CLASSES + upscaler.CLASSES + inpainters.CLASSES
+           + ncnn_upscaler.CLASSES + depth.CLASSES + (NotBuiltYet,))
 register_builtin("image", CLASSES)

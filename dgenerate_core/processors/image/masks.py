@@ -57,8 +57,10 @@ class _ChainUser(ImageProcessor):
 
     def _chain(self, text: str | None, arg: str) -> list:
         uris = split_chain_text(text)
+        defaults = {"device": self.device, "model-offload": self.model_offload or None,
+                    "local-files-only": self.local_files_only or None}
         return build_chain(uris, f'{self.loaded_by_name} argument "{arg}"',
-                           {"device": self.device}) if uris else []
+                           defaults) if uris else []
 
     def _load(self, path: str, chain: list, arg: str, mode: str = "RGB") -> Any:
         try:

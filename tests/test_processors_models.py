@@ -1,0 +1,248 @@
+"""Model-based image processors (ControlNet annotators, upscaler, inpaint, patchmatch) and the
+interposer latents processor, end to end with random weights of the real architectures saved in
+the hub's file formats (a fabricated hub cache, local files, a loopback HTTP server)."""
+
+from __future__ import annotations
+
+import os
+
+import numpy
+import pytest
+from PIL import Image
+
+from dgenerate_core.cli import main
+from dgenerate_core.errors import DgenerateError, ModelError, UsageError
+from dgenerate_core.pipelines.cache import cache_stats
+from dgenerate_core.processors.chains import build_chain, run_chain
+from dgenerate_core.processors.registry import build_processor
+from dgenerate_core.script import ConfigRunner
+from dgenerate_core.subcommands.image_process import image_process
+
+try:
+    from tests import tiny_processors as tiny
+    from tests.httpserver import serve_directory
+except ImportError:  # plain `pytest`
+    import tiny_processors as tiny
+    from httpserver import serve_directory
+
+ANNOTATORS = ["hed;scribble=true", "pidi;apply-filter=true;safe=true", "teed", "anyline",
+              "lineart;course=true", "lineart-anime", "lineart-standard", "mlsd",
+              "openpose;include-hand=true;include-face=true", "midas;normals=true",
+              "normal-bae"]
+
+
+@pytest.fixture(scope="session")
+def hub(tmp_path_factory):
+    return tiny.build(str(tmp_path_factory.mktemp("hub")))
+
+
+@pytest.fixture(autouse=True)
+def _hub_env(hub, monkeypatch):
+    monkeypatch.setenv("HF_HUB_CACHE", hub)
+
+
+@pytest.fixture(scope="session")
+def files(tmp_path_factory):
+    root = tmp_path_factory.mktemp("processor_models")
+    x = numpy.linspace(0, 255, 64, dtype=numpy.uint8)[None, :].repeat(48, 0)
+    stripes = ((numpy.arange(64) // 4) % 2 * 200).astype(numpy.uint8)[None, :].repeat(48, 0)
+    Image.fromarray(numpy.stack([x, stripes, x[::-1]], -1), "RGB").save(root / "in.png")
+    mask = Image.new("L", (64, 48))
+    mask.paste(255, (20, 12, 44, 36))
+    mask.save(root / "mask.png")
+    return {"in": str(root / "in.png"), "mask": str(root / "mask.png"), "root": str(root),
+            "up": tiny.compact_upscaler(str(root / "x4.pth")),
+            "lama": tiny.lama_inpainter(str(root / "lama.pth"))}
+
+
+def hits() -> int:
+    return cache_stats().get("image_processor", {}).get("hits", 0)
+
+
+def process(files, tmp_path, *processors, extra=()):
+    out = str(tmp_path / "out.png")
+    assert image_process([files["in"], "-o", out, "-ox", "-p", *processors, *extra]) is not None
+    with Image.open(out) as image:
+        image.load()
+        return image
+
+
+@pytest.mark.parametrize("uri", ANNOTATORS, ids=lambda u: u.split(";")[0])
+def test_annotator_output_size_mode_and_object_cache(uri, files, tmp_path):
+    first = process(files, tmp_path, uri)
+    assert first.size == (64, 48) and first.mode == "RGB"
+    before = hits()
+    networked = not uri.startswith("lineart-standard")
+    device = ";device=cpu;model-offload=true" if networked else ""
+    again = process(files, tmp_path, uri + ";detect-resolution=32" + device)
+    assert again.size == (64, 48) and again.mode == "RGB"
+    if networked:
+        assert hits() > before  # the network was not loaded twice
+
+
+def test_annotators_differ_and_pre_resize_runs_before_the_resize(files, tmp_path):
+    hed = numpy.asarray(process(files, tmp_path, "hed"))
+    lineart = numpy.asarray(process(files, tmp_path, "lineart-standard"))
+    assert (hed != lineart).any()
+    small = process(files, tmp_path, "hed;pre-resize=true", extra=("-r", "32"))
+    assert small.size == (32, 24)
+
+
+def test_missing_hub_file_offline_is_one_line(files, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty"))
+    code = main(["--sub-command", "image-process", files["in"], "-o", str(tmp_path / "o.png"),
+                 "-p", "hed", "--offline-mode"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code != 0 and len(err) == 1
+    assert 'image processor "hed"' in err[0] and "lllyasviel/Annotators/ControlNetHED.pth" in err[0]
+
+
+def test_image_process_directive_runs_openpose(files, tmp_path):
+    out = tmp_path / "pose.png"
+    ConfigRunner().run_string(f'\\image_process "{files["in"]}" -o "{out}" -p "openpose;'
+                              'include-hand=true"\n')
+    with Image.open(out) as image:
+        assert image.size == (64, 48) and image.mode == "RGB"
+
+
+def test_control_image_processors_feed_a_controlnet(tiny_models, files, tmp_path):
+    try:
+        from tests.tiny_control import build_controls
+    except ImportError:
+        from tiny_control import build_controls
+    from dgenerate_core.invoke import invoke_dgenerate
+
+    controls = build_controls(tiny_models, str(tmp_path / "controls"))
+    result = invoke_dgenerate([tiny_models.sd, "--control-nets", controls.sd, "--image-seeds",
+                               files["in"], "--control-image-processors", "lineart-anime",
+                               "--output-size", "64", "--inference-steps", "1", "--seeds", "1",
+                               "-o", str(tmp_path / "gen"), "-ox"])
+    with Image.open(result.images[0]) as image:
+        assert image.size == (64, 48)
+
+
+def _tensor(path):
+    import torch
+
+    array = numpy.asarray(Image.open(path).convert("RGB"), dtype=numpy.float32) / 255.0
+    return torch.from_numpy(array).permute(2, 0, 1)[None]
+
+
+def test_upscaler_scales_tiles_and_matches_spandrel(files, tmp_path):
+    import spandrel
+    import torch
+
+    whole = process(files, tmp_path, f"upscaler;model={files['up']};tile=0")
+    assert whole.size == (256, 192) and whole.mode == "RGB"
+    direct = spandrel.ModelLoader().load_from_file(files["up"]).eval()
+    with torch.inference_mode():
+        expected = (direct(_tensor(files["in"]))[0].permute(1, 2, 0) * 255).round()
+    assert numpy.abs(numpy.asarray(whole, numpy.float32) - expected.numpy()).max() <= 1
+    tiled = process(files, tmp_path, f"upscaler;model={files['up']};tile=32;overlap=8")
+    diff = numpy.abs(numpy.asarray(tiled, numpy.float32) - numpy.asarray(whole, numpy.float32))
+    assert diff.mean() < 2.0  # blended tiles are close to the untiled result
+    half = process(files, tmp_path, f"upscaler;model={files['up']};scale=2;dtype=float16;"
+                                    "device=cpu;model-offload=true")
+    assert half.size == (128, 96)
+
+
+def test_upscaler_from_a_url_through_the_web_cache_and_offline(files, tmp_path):
+    with serve_directory(files["root"]) as base:
+        image = process(files, tmp_path, f"upscaler;model={base}/x4.pth;tile=64")
+    assert image.size == (256, 192)
+    again = process(files, tmp_path, f"upscaler;model={base}/x4.pth;tile=64",
+                    extra=("--offline-mode",))  # the server is gone: the web cache answers
+    assert again.size == (256, 192)
+
+
+def test_upscaler_argument_errors():
+    with pytest.raises(UsageError, match='argument "tile": must be 0 or a positive multiple'):
+        build_processor("upscaler;model=x.pth;tile=33", "image")
+    with pytest.raises(UsageError, match='argument "dtype": expected float32 or float16'):
+        build_processor("upscaler;model=x.pth;dtype=int8", "image")
+    with pytest.raises(UsageError, match='"overlap" \\(64\\) must be less than "tile"'):
+        build_processor("upscaler;model=x.pth;tile=64;overlap=64", "image")
+    processor = build_processor("upscaler;model=/nonexistent/x.pth", "image")
+    with pytest.raises(ModelError, match="no such file"):
+        processor.process(Image.new("RGB", (8, 8)))
+
+
+def test_inpaint_fills_only_the_mask_and_takes_the_image_the_other_way(files, tmp_path):
+    out = process(files, tmp_path, f"inpaint;model={files['lama']};mask={files['mask']}")
+    src = numpy.asarray(Image.open(files["in"]))
+    got = numpy.asarray(out)
+    hole = numpy.asarray(Image.open(files["mask"])) > 127
+    assert out.size == (64, 48) and (got[~hole] == src[~hole]).all()
+    reverse = tmp_path / "rev.png"
+    image_process([files["mask"], "-o", str(reverse), "-ox", "-p",
+                   f"inpaint;model={files['lama']};image={files['in']};device=cpu"])
+    assert (numpy.asarray(Image.open(reverse)) == got).all()
+    with pytest.raises(UsageError, match='exactly one of the arguments "mask" and "image"'):
+        build_processor(f"inpaint;model={files['lama']}", "image")
+    wrong = build_processor(f"inpaint;model={files['up']};mask={files['mask']}", "image")
+    with pytest.raises(ModelError, match="not an inpainting model"):
+        wrong.process(Image.open(files["in"]))
+
+
+def test_patchmatch_rebuilds_a_periodic_texture_reproducibly(files, tmp_path):
+    uri = f"patchmatch;mask={files['mask']};seed=3;mask-processors='dilate;size=3'"
+    a = numpy.asarray(process(files, tmp_path, uri))
+    b = numpy.asarray(process(files, tmp_path, uri))
+    src = numpy.asarray(Image.open(files["in"]))
+    assert (a == b).all()
+    assert numpy.abs(a[..., 1].astype(int) - src[..., 1]).mean() < 20  # the stripes continue
+    with pytest.raises(UsageError, match='"patch-size": must be at least 3'):
+        build_processor(f"patchmatch;mask={files['mask']};patch-size=1", "image")
+
+
+def test_interposer_converts_spaces_and_caches_the_network():
+    import torch
+
+    latents = torch.randn(1, 4, 8, 8)
+    xl = build_processor("interposer;source=v1;target=xl", "latents").process(None, latents)
+    assert xl.shape == (1, 4, 8, 8) and torch.isfinite(xl).all()
+    before = hits()
+    v3 = build_processor("interposer;source=xl;target=v3", "latents").process(None, xl)
+    assert v3.shape == (1, 16, 8, 8)
+    build_processor("interposer;source=v1;target=xl;model-offload=true",
+                    "latents").process(None, latents)
+    assert hits() > before
+    cascade = build_processor("interposer;source=ca;target=v1", "latents")
+    assert cascade.process(None, torch.randn(1, 4, 16, 16)).shape == (1, 4, 8, 8)
+    with pytest.raises(UsageError, match='argument "target": unknown latent space "fx"'):
+        build_processor("interposer;source=v1;target=fx", "latents")
+    with pytest.raises(DgenerateError, match="expected v1 latents with 4 channels"):
+        build_processor("interposer;source=v1;target=xl", "latents").process(
+            None, torch.randn(1, 16, 8, 8))
+
+
+def test_help_lists_the_built_processors(capsys):
+    names = ["hed", "openpose", "upscaler", "inpaint", "patchmatch", "upscaler-ncnn"]
+    assert main(["--image-processor-help", *names]) == 0
+    text = capsys.readouterr().out
+    assert "not supported yet" not in text.split("upscaler-ncnn:")[0]
+    assert main(["--latents-processor-help", "interposer"]) == 0
+    assert "not supported yet" not in capsys.readouterr().out
+
+
+def test_processor_chain_reuses_a_built_chain(files):
+    chain = build_chain(["hed", "lineart-standard"])
+    image = Image.open(files["in"])
+    assert run_chain(chain, image).size == (64, 48)
+    assert os.path.exists(files["in"])
+
+
+def test_upscaler_ncnn_arguments_and_a_clear_line_without_ncnn(files):
+    with pytest.raises(UsageError, match='argument "tile": must be 0 or a multiple of 2 up to 400'):
+        build_processor("upscaler-ncnn;model=m.bin;param=m.param;tile=512", "image")
+    with pytest.raises(UsageError, match="can only be used on the CPU"):
+        build_processor("upscaler-ncnn;model=m.bin;param=m.param;use-gpu=true;threads=2", "image")
+    with pytest.raises(UsageError, match='argument "threads": expected a positive integer'):
+        build_processor("upscaler-ncnn;model=m.bin;param=m.param;threads=many", "image")
+    processor = build_processor("upscaler-ncnn;model=m.bin;param=m.param;threads=half", "image")
+    try:
+        import ncnn  # noqa: F401
+    except ImportError:
+        with pytest.raises(DgenerateError, match=r"needs the ncnn package, install it with: "
+                                                 r"pip install dgenerate\[ncnn\]"):
+            processor.process(Image.open(files["in"]))
