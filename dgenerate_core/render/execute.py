@@ -15,6 +15,7 @@ from dgenerate_core.render.calls import (
 )
 from dgenerate_core.render.output import OutputSettings, write_step_images
 from dgenerate_core.render.plan import Step
+from dgenerate_core.render.sigmas import add_sigmas
 
 
 @dataclass
@@ -294,6 +295,7 @@ def run_step(job: RenderJob, step: Step, seed: Any, mode: str, size: Any) -> Any
     add_prompts(call, step["prompts"], step["second_prompts"], step["third_prompts"])
     add_common(call, step, job.opts, _generator(pset.device, step["seeds"]), batch,
                _progress(int(step["inference_steps"])))
+    add_sigmas(call, step["sigmas"], "--sigmas")
     seed, size = _add_seed_inputs(call, job, step, seed, size, batch)
     add_micro_conditioning(call, step, refiner=False)
     from dgenerate_core.render.denoise import denoising_range
@@ -347,6 +349,7 @@ def _run_refiner(job: RenderJob, step: Step, refiner: Any, base_out: Any, seed: 
     opts_view = _NoSequenceLength(job.opts)
     add_common(call, view, opts_view, _generator(pset.device, step["seeds"]), batch,
                _progress(int(view["inference_steps"])))
+    add_sigmas(call, step["sdxl_refiner_sigmas"], "--sdxl-refiner-sigmas")
     add_micro_conditioning(call, step, refiner=True)
     call.kwargs["image"] = base_out if cooperative else list(base_out)
     if cooperative:
