@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from dgenerate_core import events
+from dgenerate_core.accelerators import accelerate
 from dgenerate_core.errors import DgenerateError, NotSupportedYet, UsageError
 from dgenerate_core.render import log
 from dgenerate_core.render.calls import (
@@ -306,7 +307,7 @@ def run_step(job: RenderJob, step: Step, seed: Any, mode: str, size: Any) -> Any
         call.kwargs["output_type"] = "latent"
     elif refiner is None and job.output.latents:
         call.kwargs["output_type"] = "latent"
-    with in_range:
+    with in_range, accelerate(pipe, step, job.opts, model_type=pset.model_type):
         images = _call(job, pipe, call.kwargs).images
     if refiner is not None:
         pipe = refiner
@@ -365,8 +366,9 @@ def _run_refiner(job: RenderJob, step: Step, refiner: Any, base_out: Any, seed: 
             call.optional("height", size[1])
     if job.output.latents:
         call.kwargs["output_type"] = "latent"
-        return _call(job, refiner, call.kwargs).images
-    return list(_call(job, refiner, call.kwargs).images)
+    with accelerate(refiner, step, job.opts, refiner=True):
+        images = _call(job, refiner, call.kwargs).images
+    return images if job.output.latents else list(images)
 
 
 class _NoSequenceLength:

@@ -1,0 +1,54 @@
+"""Diffusion accelerators applied around one pipeline call: DeepCache, TeaCache, SADA, RAS and
+HiDiffusion, one module each (``with accelerate(...): pipe(**kwargs)``).
+
+Each enables hooks on the denoiser for the call and removes them after it, so the same cached
+pipeline runs with or without them. ``base.LAST`` holds the statistics of the last call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from dgenerate_core.accelerators.base import LAST, Stats
+from dgenerate_core.options import resolve_implied
+
+__all__ = ["LAST", "Stats", "accelerate", "enabled"]
+
+
+def enabled(opts: Any) -> Any:
+    """The options with implied accelerator flags resolved (``--deep-cache-intervals 3`` turns
+    ``deep_cache`` on)."""
+    return resolve_implied(opts)
+
+
+def accelerate(pipe: Any, step: Any, opts: Any, refiner: bool = False,
+               model_type: str = "sd") -> contextlib.AbstractContextManager:
+    """The context that runs one call of ``pipe`` with the step's accelerators."""
+    flags = enabled(opts)
+    stack = contextlib.ExitStack()
+    if refiner:
+        if flags.sdxl_refiner_deep_cache:
+            from dgenerate_core.accelerators.deepcache import deep_cache
+
+            stack.enter_context(deep_cache(
+                pipe, int(step["sdxl_refiner_deep_cache_intervals"] or 5),
+                int(_zero(step["sdxl_refiner_deep_cache_branch_ids"], 1)),
+                "--sdxl-refiner-deep-cache-branch-ids"))
+        return stack
+    if flags.deep_cache:
+        from dgenerate_core.accelerators.deepcache import deep_cache
+
+        stack.enter_context(deep_cache(pipe, int(step["deep_cache_intervals"] or 5),
+                                       int(_zero(step["deep_cache_branch_ids"], 1))))
+    if flags.tea_cache:
+        from dgenerate_core.accelerators.teacache import tea_cache
+
+        stack.enter_context(tea_cache(pipe, float(_zero(step["tea_cache_rel_l1_thresholds"],
+                                                        0.6))))
+    return stack
+
+
+def _zero(value: Any, default: Any) -> Any:
+    """``value`` unless it is None (0 is a value)."""
+    return default if value is None else value

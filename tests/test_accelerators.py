@@ -1,0 +1,144 @@
+"""DeepCache and TeaCache work, not just run: denoiser work is counted (full calls vs calls served
+from the cache, and the deep modules that really ran) and the image stays close to the plain one."""
+
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from dgenerate_core.accelerators import LAST
+from dgenerate_core.cli import main
+
+STEPS = 8
+
+
+def _run(tmp_path, name, args):
+    out = tmp_path / name
+    LAST.clear()
+    rc = main([args[0], "--seeds", "3", *args[1:], "-o", str(out)])
+    assert rc == 0, name
+    (png,) = [f for f in os.listdir(out) if f.endswith(".png")]
+    with Image.open(out / png) as im:
+        return np.asarray(im, dtype=np.float32), list(LAST)
+
+
+class _Counter:
+    """Counts real forward runs of a module (a torch hook on a module inside it fires only
+    when the module's own forward really computes)."""
+
+    def __init__(self, module):
+        self.count = 0
+        self.handle = module.register_forward_hook(self._hook)
+
+    def _hook(self, *args):
+        self.count += 1
+
+
+@pytest.fixture(scope="module")
+def sd_runs(tiny_models, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("dc")
+    base = [tiny_models.sd, "--output-size", "64", "--inference-steps", str(STEPS),
+            "--scheduler", "EulerDiscreteScheduler"]
+    runs = {"plain": _run(tmp, "plain", base)}
+    runs["other_seed"] = _run(tmp, "other", [*base, "--seeds", "4"])
+    for name, extra in {"dc3": ["-dci", "3"], "dc2b0": ["-dc", "-dci", "2", "-dcb", "0"]}.items():
+        runs[name] = _run(tmp, name, [*base, *extra])
+    runs["plain_after"] = _run(tmp, "plain_after", base)
+    return runs
+
+
+def test_deep_cache_serves_the_deep_blocks_from_its_cache(sd_runs):
+    (stats,) = sd_runs["dc3"][1]
+    assert stats.name == "DeepCache" and stats.calls == STEPS
+    assert stats.computed == 3 and stats.cached == 5          # calls 0, 3, 6 run in full
+    assert stats.extra["deep_blocks_skipped"] == 5            # branch 1 of 2: the mid block
+    (stats,) = sd_runs["dc2b0"][1]
+    assert stats.computed == 4 and stats.cached == 4
+    assert stats.extra["deep_blocks_skipped"] == 4 * 3        # down 1, mid, up 0
+
+
+def test_deep_cache_image_stays_close_and_hooks_come_off(sd_runs):
+    plain = sd_runs["plain"][0]
+    seed_change = np.abs(plain - sd_runs["other_seed"][0]).mean()
+    for name in ("dc3", "dc2b0"):
+        diff = np.abs(plain - sd_runs[name][0]).mean()
+        assert 0 < diff < 0.2 * seed_change, name
+    assert sd_runs["plain_after"][1] == []
+    assert np.array_equal(plain, sd_runs["plain_after"][0])
+
+
+def test_deep_cache_really_skips_the_mid_block(tiny_models, tmp_path):
+    import torch
+    from diffusers import EulerDiscreteScheduler, StableDiffusionPipeline
+
+    from dgenerate_core.accelerators.deepcache import deep_cache
+
+    pipe = StableDiffusionPipeline.from_pretrained(tiny_models.sd)
+    pipe.scheduler = EulerDiscreteScheduler.from_config(pipe.scheduler.config)
+    pipe.set_progress_bar_config(disable=True)
+    counter = _Counter(pipe.unet.mid_block.resnets[0])
+    kwargs = dict(prompt="a", num_inference_steps=6, height=64, width=64, output_type="np",
+                  generator=torch.Generator().manual_seed(0))
+    with deep_cache(pipe, 2, 1) as stats:
+        pipe(**kwargs)
+    assert counter.count == stats.computed == 3
+    counter.count = 0
+    pipe(**kwargs)
+    assert counter.count == 6
+
+
+def test_deep_cache_bad_branch_id_names_the_option(tiny_models, tmp_path, capsys):
+    rc = main([tiny_models.sd, "--output-size", "64", "--inference-steps", "2", "-dcb", "5",
+               "-o", str(tmp_path)])
+    assert rc == 1
+    assert "--deep-cache-branch-ids 5: this UNet has 2 blocks" in capsys.readouterr().err
+
+
+def test_refiner_deep_cache(tiny_models, tmp_path):
+    _, stats = _run(tmp_path, "refiner", [
+        tiny_models.sdxl, "--model-type", "sdxl", "--sdxl-refiner", tiny_models.sdxl_refiner,
+        "--output-size", "64", "--inference-steps", "4", "-ifs2", "6", "--sdxl-refiner-edit",
+        "-hnf", "0.5", "-rdci", "2"])
+    (refiner,) = stats
+    assert refiner.name == "DeepCache" and refiner.calls == 3   # 6 steps x strength 0.5
+    assert refiner.computed == 2 and refiner.cached == 1
+
+
+@pytest.fixture(scope="module")
+def flux_runs(tiny_models, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("tc")
+    base = [tiny_models.flux, "--model-type", "flux", "--output-size", "64",
+            "--inference-steps", str(STEPS)]
+    runs = {"plain": _run(tmp, "plain", base),
+            "other_seed": _run(tmp, "other", [*base, "--seeds", "4"])}
+    for value in ("0", "0.3", "0.6"):
+        runs[value] = _run(tmp, value, [*base, "-tcr", value])
+    return runs
+
+
+def test_tea_cache_skips_more_with_a_higher_threshold(flux_runs):
+    cached = {}
+    for value in ("0", "0.3", "0.6"):
+        (stats,) = flux_runs[value][1]
+        assert stats.name == "TeaCache" and stats.calls == STEPS
+        assert stats.computed + stats.cached == STEPS
+        cached[value] = stats.cached
+    assert cached["0"] == 0
+    assert 0 < cached["0.3"] <= cached["0.6"] <= STEPS - 2   # first and last always computed
+    assert np.array_equal(flux_runs["0"][0], flux_runs["plain"][0])
+
+
+def test_tea_cache_image_stays_close(flux_runs):
+    plain = flux_runs["plain"][0]
+    seed_change = np.abs(plain - flux_runs["other_seed"][0]).mean()
+    for value in ("0.3", "0.6"):
+        diff = np.abs(plain - flux_runs[value][0]).mean()
+        assert 0 < diff < 0.2 * seed_change, value
+
+
+def test_tea_cache_refuses_a_unet_model(tiny_models, tmp_path, capsys):
+    rc = main([tiny_models.sd, "--output-size", "64", "--inference-steps", "2", "-tc",
+               "-o", str(tmp_path)])
+    assert rc == 1
+    assert "--tea-cache" in capsys.readouterr().err
