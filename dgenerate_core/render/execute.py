@@ -33,6 +33,7 @@ class RenderJob:
     verbose: bool = False
     images: list[str] = field(default_factory=list)
     animations: list[str] = field(default_factory=list)
+    last_pipe: Any = None  # the main pipeline called last (for \save_modules)
 
 
 class _StepView(Mapping[str, Any]):
@@ -287,6 +288,7 @@ def run_step(job: RenderJob, step: Step, seed: Any, mode: str, size: Any) -> Any
         pipe = pag_pipeline(pipe, pset.model_type, mode)
     pset.set_scheduler(pipe, step["schedulers"], "--schedulers")
     _apply_freeu(pipe, step["freeu_params"], "--freeu-params")
+    job.last_pipe = pipe
     refiner = pset.refiner(mode) if getattr(pset, "has_refiner", False) else None
     cooperative = (refiner is not None and mode != "inpaint"
                    and not getattr(job.opts, "sdxl_refiner_edit", False)
