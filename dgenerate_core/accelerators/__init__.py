@@ -46,6 +46,16 @@ def accelerate(pipe: Any, step: Any, opts: Any, refiner: bool = False,
 
         stack.enter_context(tea_cache(pipe, float(_zero(step["tea_cache_rel_l1_thresholds"],
                                                         0.6))))
+    if flags.hi_diffusion:
+        from dgenerate_core.accelerators.hidiffusion import hi_diffusion
+
+        stack.enter_context(hi_diffusion(pipe, model_type,
+                                         raunet=not flags.hi_diffusion_no_raunet,
+                                         window_attention=not flags.hi_diffusion_no_win_attn))
+    if flags.sada:
+        from dgenerate_core.accelerators.sada import params_for, sada
+
+        stack.enter_context(sada(pipe, params_for(step, model_type)))
     return stack
 
 

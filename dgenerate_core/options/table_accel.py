@@ -18,7 +18,8 @@ _RAS = ("sd3",)
 def _sada(name: str, help: str, parse=v.INT_NONNEG, default_text: str | None = None) -> OptionSpec:
     return option(f"--sada-{name}", LIST, "acceleration",
                   help + " Implies --sada; each value is tried in turn.", metavar="INTEGER",
-                  parse=parse, product=True, model_types=_SADA_TYPES, default_text=default_text)
+                  parse=parse, product=True, model_types=_SADA_TYPES, default_text=default_text,
+                  implemented=True)
 
 
 def _ras(names: str, help: str, parse, default=None, metavar: str | None = None) -> OptionSpec:
@@ -34,16 +35,16 @@ FREEU_HIDIFFUSION_SADA: tuple[OptionSpec, ...] = (
            model_types=_FREEU_TYPES, implemented=True),
     option("-hd --hi-diffusion", FLAG, "acceleration",
            "Enable HiDiffusion for generating above the model's native resolution.",
-           model_types=_HD_TYPES),
+           model_types=_HD_TYPES, implemented=True),
     option("--hi-diffusion-no-win-attn", FLAG, "acceleration",
            "Turn off HiDiffusion's window attention (MSW-MSA).", requires_any=("hi_diffusion",),
-           model_types=("sd", "sdxl", "kolors")),
+           model_types=("sd", "sdxl", "kolors"), implemented=True),
     option("--hi-diffusion-no-raunet", FLAG, "acceleration",
            "Turn off HiDiffusion's RAU-Net component.", requires_any=("hi_diffusion",),
-           model_types=("sd", "sdxl", "kolors")),
+           model_types=("sd", "sdxl", "kolors"), implemented=True),
     option("--sada", FLAG, "acceleration",
            "Enable SADA (stability-guided adaptive diffusion acceleration) with the model's "
-           "default parameters.", model_types=_SADA_TYPES),
+           "default parameters.", model_types=_SADA_TYPES, implemented=True),
     _sada("max-downsamples", "SADA maximum downsample factor.",
           default_text="sd 1, sdxl/kolors 2, flux 0"),
     _sada("sxs", "SADA spatial downsample factor along X.", default_text="sd/sdxl 3, flux 0"),
@@ -51,7 +52,7 @@ FREEU_HIDIFFUSION_SADA: tuple[OptionSpec, ...] = (
     option("--sada-acc-ranges", LIST, "acceleration",
            "SADA acceleration step ranges 'start,end' (start at least 3). Implies --sada; each "
            "value is tried in turn.", metavar="INTEGER", parse=v.SADA_RANGE, product=True,
-           model_types=_SADA_TYPES, default_text="10,47"),
+           model_types=_SADA_TYPES, default_text="10,47", implemented=True),
     _sada("lagrange-terms", "SADA Lagrangian interpolation terms (0 disables interpolation).",
           default_text="sd/sdxl 4, flux 3"),
     _sada("lagrange-ints", "SADA interpolation interval; the lagrange step must be a multiple "
