@@ -142,3 +142,127 @@ def test_tea_cache_refuses_a_unet_model(tiny_models, tmp_path, capsys):
                "-o", str(tmp_path)])
     assert rc == 1
     assert "--tea-cache" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- SADA, HiDiffusion
+def _sd_pipe(path):
+    from diffusers import EulerDiscreteScheduler, StableDiffusionPipeline
+
+    pipe = StableDiffusionPipeline.from_pretrained(path)
+    pipe.scheduler = EulerDiscreteScheduler.from_config(pipe.scheduler.config)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+def _call(pipe, size=64, steps=STEPS, seed=0):
+    import torch
+
+    return pipe(prompt="a cat", num_inference_steps=steps, height=size, width=size,
+                output_type="np", generator=torch.Generator().manual_seed(seed)).images[0]
+
+
+@pytest.fixture(scope="module")
+def sd_pipe(tiny_models):
+    return _sd_pipe(tiny_models.sd)
+
+
+def test_sada_skips_denoiser_calls_and_stays_close(sd_pipe):
+    from dgenerate_core.accelerators.sada import SadaParams, sada
+
+    counter = _Counter(sd_pipe.unet.conv_in)
+    plain = _call(sd_pipe, steps=16)
+    other = _call(sd_pipe, steps=16, seed=1)
+    counter.count = 0
+    params = SadaParams(acc_start=3, acc_end=16, lagrange_terms=3, lagrange_int=2,
+                        lagrange_step=10, max_interval=4)
+    with sada(sd_pipe, params) as stats:
+        fast = _call(sd_pipe, steps=16)
+    assert stats.calls == 16 and counter.count == stats.computed
+    assert stats.cached >= 2                       # calls 11 and 13 at least (Lagrange phase)
+    assert np.abs(plain - fast).mean() < 0.2 * np.abs(plain - other).mean()
+
+
+def test_sada_options_reach_the_pipeline(tiny_models, tmp_path, capsys):
+    _, stats = _run(tmp_path, "sada", [tiny_models.sd, "--output-size", "64",
+                                       "--inference-steps", "12", "--scheduler",
+                                       "EulerDiscreteScheduler", "--sada-acc-ranges", "3,12",
+                                       "--sada-lagrange-steps", "8", "--sada-lagrange-ints", "2"])
+    (stats,) = stats
+    assert stats.name == "SADA" and stats.calls == 12 and stats.cached >= 1
+    rc = main([tiny_models.sd, "--output-size", "64", "--inference-steps", "2",
+               "--sada-lagrange-steps", "7", "-o", str(tmp_path)])
+    assert rc == 1
+    assert "--sada-lagrange-steps" in capsys.readouterr().err
+
+
+def test_hi_diffusion_runs_the_deep_levels_at_half_resolution(sd_pipe):
+    from dgenerate_core.accelerators.hidiffusion import hi_diffusion
+
+    sizes = []
+    handle = sd_pipe.unet.mid_block.resnets[0].register_forward_hook(
+        lambda m, args, out: sizes.append(tuple(out.shape[-2:])))
+    try:
+        plain = _call(sd_pipe, size=128, steps=10)
+        with hi_diffusion(sd_pipe, "sd") as stats:
+            hd = _call(sd_pipe, size=128, steps=10)
+        with hi_diffusion(sd_pipe, "sd", raunet=False, window_attention=False):
+            neither = _call(sd_pipe, size=128, steps=10)
+    finally:
+        handle.remove()
+    assert sizes[:10] == [(8, 8)] * 10
+    assert sizes[10:20] == [(4, 4)] * 4 + [(8, 8)] * 6      # RAU-Net for 40% of the steps
+    assert stats.extra["raunet_calls"] == 4 and stats.extra["window_attention_calls"] > 0
+    assert hd.shape == plain.shape and np.abs(hd - plain).mean() > 0
+    assert np.array_equal(neither, plain)
+    assert _call(sd_pipe, size=128, steps=10).tolist() == plain.tolist()   # hooks came off
+
+
+def test_hi_diffusion_option(tiny_models, tmp_path):
+    _, stats = _run(tmp_path, "hd", [tiny_models.sdxl, "--model-type", "sdxl", "--output-size",
+                                     "128", "--inference-steps", "7", "-hd",
+                                     "--hi-diffusion-no-win-attn"])
+    (stats,) = stats
+    assert stats.name == "HiDiffusion" and stats.extra == {"raunet_calls": 1}
+
+
+# ----------------------------------------------------------------------------- RAS
+def test_ras_runs_only_the_chosen_tokens_and_stays_close(tiny_models):
+    import torch
+    from diffusers import StableDiffusion3Pipeline
+
+    from dgenerate_core.accelerators.ras import RasParams, ras
+
+    pipe = StableDiffusion3Pipeline.from_pretrained(tiny_models.sd3)
+    pipe.set_progress_bar_config(disable=True)
+    tokens = []
+    handle = pipe.transformer.transformer_blocks[0].register_forward_hook(
+        lambda m, args, kwargs, out: tokens.append(kwargs["hidden_states"].shape[1]),
+        with_kwargs=True)
+
+    def call(seed=0):
+        return pipe(prompt="a cat", num_inference_steps=10, height=64, width=64,
+                    output_type="np", generator=torch.Generator().manual_seed(seed)).images[0]
+
+    try:
+        plain, other = call(), call(1)
+        tokens.clear()
+        with ras(pipe, RasParams(start_step=2, error_reset_steps=(6,))) as stats:
+            fast = call()
+    finally:
+        handle.remove()
+    # 64x64 image: 8x8 latents in 2x2 patches = 16 tokens; dense at 0, 1 and 6, half otherwise
+    assert tokens == [16, 16, 8, 8, 8, 8, 16, 8, 8, 8]
+    assert stats.computed == 3 and stats.cached == 7 and stats.extra["tokens_skipped"] == 56
+    assert np.abs(plain - fast).mean() < 0.2 * np.abs(plain - other).mean()
+    assert np.array_equal(call(), plain)                 # hooks came off
+
+
+def test_ras_options(tiny_models, tmp_path):
+    _, stats = _run(tmp_path, "ras", [tiny_models.sd3, "--model-type", "sd3", "--output-size",
+                                      "64", "--inference-steps", "8", "--ras-sample-ratios",
+                                      "0.25", "--ras-skip-num-step-lengths", "2",
+                                      "--ras-skip-num-steps", "-2", "--ras-metrics", "l2norm"])
+    (stats,) = stats
+    # dense 0-3 (start 4); RAS steps leave out 12, 12, 10, 10 of 16 tokens
+    assert stats.name == "RAS" and stats.computed == 4 and stats.cached == 4
+    assert stats.extra["tokens_skipped"] == 44

@@ -52,6 +52,11 @@ def accelerate(pipe: Any, step: Any, opts: Any, refiner: bool = False,
         stack.enter_context(hi_diffusion(pipe, model_type,
                                          raunet=not flags.hi_diffusion_no_raunet,
                                          window_attention=not flags.hi_diffusion_no_win_attn))
+    if flags.ras:
+        from dgenerate_core.accelerators.ras import params_for as ras_params
+        from dgenerate_core.accelerators.ras import ras
+
+        stack.enter_context(ras(pipe, ras_params(step)))
     if flags.sada:
         from dgenerate_core.accelerators.sada import params_for, sada
 

@@ -25,7 +25,7 @@ def _sada(name: str, help: str, parse=v.INT_NONNEG, default_text: str | None = N
 def _ras(names: str, help: str, parse, default=None, metavar: str | None = None) -> OptionSpec:
     return option(names, LIST, "acceleration", help + " Implies --ras; tried in turn.",
                   metavar=metavar, parse=parse, product=True, model_types=_RAS,
-                  default=default)
+                  default=default, implemented=True)
 
 
 FREEU_HIDIFFUSION_SADA: tuple[OptionSpec, ...] = (
@@ -94,9 +94,9 @@ CACHES: tuple[OptionSpec, ...] = (
            "quality); implies --tea-cache.", metavar="FLOAT", parse=v.FLOAT_UNIT, product=True,
            default=[0.6], model_types=FLUX_TYPES, implemented=True),
     option("-ra --ras", FLAG, "acceleration",
-           "Enable RAS (region-adaptive sampling) for SD3.", model_types=_RAS),
+           "Enable RAS (region-adaptive sampling) for SD3.", model_types=_RAS, implemented=True),
     option("-rif --ras-index-fusion", FLAG, "acceleration",
-           "Enable RAS index fusion (not for SD3.5 models); implies --ras.", model_types=_RAS),
+           "Enable RAS index fusion (not for SD3.5 models); implies --ras.", model_types=_RAS, implemented=True),
     _ras("-rsr --ras-sample-ratios", "RAS average fraction of tokens updated per step, in "
          "[0, 1].", v.FLOAT_UNIT, [0.5], "FLOAT"),
     _ras("-rhr --ras-high-ratios", "RAS ratio of high-value tokens cached, in [0, 1].",
