@@ -8,12 +8,14 @@ pipeline runs with or without them. ``base.LAST`` holds the statistics of the la
 from __future__ import annotations
 
 import contextlib
+import logging
 from typing import Any
 
 from dgenerate_core.accelerators.base import LAST, Stats
 from dgenerate_core.options import resolve_implied
 
 __all__ = ["LAST", "Stats", "accelerate", "enabled"]
+_LOG = logging.getLogger("dgenerate")
 
 
 def enabled(opts: Any) -> Any:
@@ -26,7 +28,7 @@ def accelerate(pipe: Any, step: Any, opts: Any, refiner: bool = False,
                model_type: str = "sd") -> contextlib.AbstractContextManager:
     """The context that runs one call of ``pipe`` with the step's accelerators."""
     flags = enabled(opts)
-    stack = contextlib.ExitStack()
+    stack = _LoggingStack()
     if refiner:
         if flags.sdxl_refiner_deep_cache:
             from dgenerate_core.accelerators.deepcache import deep_cache
@@ -62,6 +64,23 @@ def accelerate(pipe: Any, step: Any, opts: Any, refiner: bool = False,
 
         stack.enter_context(sada(pipe, params_for(step, model_type)))
     return stack
+
+
+class _LoggingStack(contextlib.ExitStack):
+    """An ExitStack that logs (``-v``) the statistics its accelerators yielded."""
+
+    def __exit__(self, *exc: Any) -> bool:
+        stats = [s for s in getattr(self, "_stats", [])]
+        result = super().__exit__(*exc)
+        for item in stats:
+            _LOG.debug("%s", item.describe())
+        return result
+
+    def enter_context(self, cm: Any) -> Any:
+        value = super().enter_context(cm)
+        if isinstance(value, Stats):
+            self.__dict__.setdefault("_stats", []).append(value)
+        return value
 
 
 def _zero(value: Any, default: Any) -> Any:
