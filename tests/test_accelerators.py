@@ -68,24 +68,19 @@ def test_deep_cache_image_stays_close_and_hooks_come_off(sd_runs):
     assert np.array_equal(plain, sd_runs["plain_after"][0])
 
 
-def test_deep_cache_really_skips_the_mid_block(tiny_models, tmp_path):
-    import torch
-    from diffusers import EulerDiscreteScheduler, StableDiffusionPipeline
-
+def test_deep_cache_really_skips_the_mid_block(sd_pipe):
     from dgenerate_core.accelerators.deepcache import deep_cache
 
-    pipe = StableDiffusionPipeline.from_pretrained(tiny_models.sd)
-    pipe.scheduler = EulerDiscreteScheduler.from_config(pipe.scheduler.config)
-    pipe.set_progress_bar_config(disable=True)
-    counter = _Counter(pipe.unet.mid_block.resnets[0])
-    kwargs = dict(prompt="a", num_inference_steps=6, height=64, width=64, output_type="np",
-                  generator=torch.Generator().manual_seed(0))
-    with deep_cache(pipe, 2, 1) as stats:
-        pipe(**kwargs)
-    assert counter.count == stats.computed == 3
-    counter.count = 0
-    pipe(**kwargs)
-    assert counter.count == 6
+    counter = _Counter(sd_pipe.unet.mid_block.resnets[0])
+    try:
+        with deep_cache(sd_pipe, 2, 1) as stats:
+            _call(sd_pipe, steps=6)
+        assert counter.count == stats.computed == 3
+        counter.count = 0
+        _call(sd_pipe, steps=6)
+        assert counter.count == 6
+    finally:
+        counter.handle.remove()
 
 
 def test_deep_cache_bad_branch_id_names_the_option(tiny_models, tmp_path, capsys):
@@ -177,6 +172,7 @@ def test_sada_skips_denoiser_calls_and_stays_close(sd_pipe):
                         lagrange_step=10, max_interval=4)
     with sada(sd_pipe, params) as stats:
         fast = _call(sd_pipe, steps=16)
+    counter.handle.remove()
     assert stats.calls == 16 and counter.count == stats.computed
     assert stats.cached >= 2                       # calls 11 and 13 at least (Lagrange phase)
     assert np.abs(plain - fast).mean() < 0.2 * np.abs(plain - other).mean()

@@ -1,4 +1,4 @@
-"""\\save_modules / \\use_modules / \\clear_modules with real tiny pipelines, and --global-config."""
+"""\\save_modules / \\use_modules / \\clear_modules with tiny pipelines, and --global-config."""
 
 import json
 import os
@@ -101,7 +101,8 @@ def test_global_config_defaults_and_cache_limits(tiny_models, tmp_path, name, te
 
 
 @pytest.mark.parametrize("name, text, message", [
-    ("a.json", '{"defaults": {}, "bogus": 1}', 'unknown key "bogus", valid keys: defaults, caches'),
+    ("a.json", '{"defaults": {}, "bogus": 1}',
+     'unknown key "bogus", valid keys: defaults, caches'),
     ("b.yaml", "defaults:\n  nope: 3\n", 'defaults: unknown option "nope"'),
     ("c.toml", "[defaults]\ninference-steps = 'x'\n",
      "defaults: -ifs/--inference-steps: expected an integer, got 'x'"),
@@ -110,7 +111,8 @@ def test_global_config_defaults_and_cache_limits(tiny_models, tmp_path, name, te
     ("f.yaml", "defaults: [1]\n", '"defaults" must be a mapping'),
     ("g.json", "{nope", "not valid json"),
     ("h.ini", "", 'unknown file type ".ini"'),
-    ("i.yaml", "defaults:\n  vae-tiling: 3\n", "defaults: --vae-tiling is a flag, give true or false"),
+    ("i.yaml", "defaults:\n  vae-tiling: 3\n",
+     "defaults: --vae-tiling is a flag, give true or false"),
     ("j.yaml", "defaults:\n  model-path: x\n", 'defaults: unknown option "model-path"'),
 ])
 def test_global_config_errors_name_the_file_and_key(tmp_path, capsys, name, text, message):

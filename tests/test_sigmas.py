@@ -1,4 +1,4 @@
-"""--sigmas and --sdxl-refiner-sigmas: CSV and ``expr:`` values reach the scheduler (tiny models)."""
+"""--sigmas and --sdxl-refiner-sigmas: CSV and ``expr:`` values reach the scheduler."""
 
 import os
 

@@ -1,4 +1,4 @@
-"""DeepCache (https://github.com/horseee/DeepCache) for UNet2DConditionModel, built on diffusers hooks.
+"""DeepCache (https://github.com/horseee/DeepCache) for UNet2DConditionModel, on diffusers hooks.
 
 Every ``interval``-th UNet call of a pipeline call runs the whole network; the calls between
 reuse the deep part: the down blocks after ``branch_id``, the mid block and the up blocks that

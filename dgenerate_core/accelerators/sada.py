@@ -1,5 +1,6 @@
-"""SADA, stability-guided adaptive diffusion acceleration (https://github.com/Ting-Justin-Jiang/sada-icml),
-step-wise: denoiser calls whose result is predictable are skipped and extrapolated.
+"""SADA, stability-guided adaptive diffusion acceleration
+(https://github.com/Ting-Justin-Jiang/sada-icml), step-wise: denoiser calls whose result is
+predictable are skipped and extrapolated.
 
 Within ``--sada-acc-ranges start,end`` (denoiser call indices) a call is skipped when the last
 three computed outputs are stable, i.e. their second difference is smaller than their first

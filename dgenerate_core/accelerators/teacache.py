@@ -1,4 +1,4 @@
-"""TeaCache (https://github.com/ali-vilab/TeaCache) for the Flux transformer, built on diffusers hooks.
+"""TeaCache (https://github.com/ali-vilab/TeaCache) for the Flux transformer, on diffusers hooks.
 
 At every transformer call the first double block's modulated input (its ``norm1`` of the hidden
 states with the timestep embedding) is compared with the one of the previous call; the relative
