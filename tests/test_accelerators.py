@@ -262,3 +262,17 @@ def test_ras_options(tiny_models, tmp_path):
     # dense 0-3 (start 4); RAS steps leave out 12, 12, 10, 10 of 16 tokens
     assert stats.name == "RAS" and stats.computed == 4 and stats.cached == 4
     assert stats.extra["tokens_skipped"] == 44
+
+
+def test_hi_diffusion_raunet_refuses_control_residuals(sd_pipe):
+    from types import SimpleNamespace
+
+    from dgenerate_core.accelerators.hidiffusion import hi_diffusion
+    from dgenerate_core.errors import UsageError
+
+    pipe = SimpleNamespace(unet=sd_pipe.unet, controlnet=object(), scheduler=sd_pipe.scheduler)
+    with pytest.raises(UsageError, match="--hi-diffusion-no-raunet"):
+        with hi_diffusion(pipe, "sd"):
+            pass
+    with hi_diffusion(pipe, "sd", raunet=False) as stats:
+        assert stats.name == "HiDiffusion"

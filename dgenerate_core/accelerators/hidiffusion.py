@@ -137,6 +137,11 @@ def hi_diffusion(pipe: Any, model_type: str, raunet: bool = True,
     if unet is None or not hasattr(unet, "down_blocks") or unet.mid_block is None:
         raise UsageError(f"--hi-diffusion cannot be used with {type(pipe).__name__} "
                          f"(it needs a UNet)")
+    if raunet and (getattr(pipe, "controlnet", None) is not None
+                   or getattr(pipe, "adapter", None) is not None):
+        raise UsageError("--hi-diffusion's RAU-Net cannot be used with --control-nets or "
+                         "--t2i-adapters (their residuals are at full resolution), add "
+                         "--hi-diffusion-no-raunet")
     stats = record(Stats("HiDiffusion"))
     fraction = RAUNET_FRACTION.get(model_type, 0.4) if raunet else 0.0
     state = _State(pipe, fraction, stats)
