@@ -102,12 +102,13 @@ def _with_global_config(opts: Any, argv: list[str]) -> Any:
     applying the file's object cache limits."""
     from dgenerate_core.options import parse_args
     from dgenerate_core.options.globalconfig import default_arguments, load_global_config
+    from dgenerate_core.options.rules_common import model_type
     from dgenerate_core.pipelines.cache import known_caches, set_limits
 
     path = os.path.expanduser(opts.global_config)
     config = load_global_config(path, known_caches())
     set_limits(config.caches)
-    extra = default_arguments(config, set(opts.explicit))
+    extra = default_arguments(config, set(opts.explicit), model_type(opts))
     if not extra:
         return opts
     try:

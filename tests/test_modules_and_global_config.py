@@ -128,3 +128,18 @@ def test_global_config_missing_file(tmp_path):
 
     with pytest.raises(UsageError, match="No such file"):
         parse_and_validate(["m", "--global-config", str(tmp_path / "none.json")])
+
+
+def test_global_config_defaults_apply_only_where_they_are_valid(tmp_path):
+    from dgenerate_core.invoke import parse_and_validate
+    from dgenerate_core.options.globalconfig import GlobalConfig, default_arguments
+
+    config = GlobalConfig("g.yaml", {"deep_cache_intervals": 3, "tea_cache": True,
+                                     "sdxl_refiner_sigmas": "1,0.5", "inference_steps": 7})
+    assert default_arguments(config, set(), "flux") == ["--tea-cache", "--inference-steps", "7"]
+    assert default_arguments(config, {"inference_steps"}, "sd") == ["--deep-cache-intervals", "3"]
+    assert default_arguments(config, {"sdxl_refiner"}, "sdxl") == [
+        "--deep-cache-intervals", "3", "--sdxl-refiner-sigmas", "1,0.5", "--inference-steps", "7"]
+    path = _write(tmp_path, "g.toml", "[defaults]\ndeep-cache = true\ntea-cache = true\n")
+    opts = parse_and_validate(["m", "--model-type", "flux", "--global-config", path])
+    assert opts.tea_cache and not opts.deep_cache

@@ -11,7 +11,9 @@ The file holds a mapping with two optional sections (docs/decisions.md, "Global 
       pipeline: 1
       unet: 2
 
-Option names are written as on the command line, with or without the leading ``--``, and
+A default is left out where the option would be an error: when the invocation gives the option
+itself, when its model type does not take it, or when it needs an option that is not given (the
+refiner options without ``--sdxl-refiner``). Option names are written as on the command line, with or without the leading ``--``, and
 ``_`` for ``-`` is accepted. Values are what the command line takes (a number, a string, a list
 for list options, true/false for flags) and go through the option's own parser, so a bad value
 reads like one on the command line. Every unknown key is an error naming the file and the key.
@@ -122,11 +124,22 @@ def load_global_config(path: str, known_caches: tuple[str, ...]) -> GlobalConfig
                         _caches(path, data.get("caches", {}), known_caches))
 
 
-def default_arguments(config: GlobalConfig, given: set[str]) -> list[str]:
-    """Command-line arguments for the defaults the invocation did not give itself."""
+def applies(dest: str, given: set[str], model_type: str) -> bool:
+    """A default applies when the invocation did not give the option, its model type takes it
+    and the options it needs (a refiner, ...) are given."""
+    spec = BY_DEST[dest]
+    if dest in given:
+        return False
+    if spec.model_types is not None and model_type not in spec.model_types:
+        return False
+    return not spec.requires_any or any(d in given for d in spec.requires_any)
+
+
+def default_arguments(config: GlobalConfig, given: set[str], model_type: str = "sd") -> list[str]:
+    """Command-line arguments for the defaults that apply to this invocation (``applies``)."""
     argv: list[str] = []
     for dest, value in config.defaults.items():
-        if dest in given:
+        if not applies(dest, given, model_type):
             continue
         spec = BY_DEST[dest]
         if spec.shape == FLAG:
