@@ -13,10 +13,11 @@ The file holds a mapping with two optional sections (docs/decisions.md, "Global 
 
 A default is left out where the option would be an error: when the invocation gives the option
 itself, when its model type does not take it, or when it needs an option that is not given (the
-refiner options without ``--sdxl-refiner``). Option names are written as on the command line,
-with or without the leading ``--``, and ``_`` for ``-`` is accepted. Values are what the command
-line takes (a number, a string, a list for list options, true/false for flags) and go through the
-option's own parser, so a bad value reads like one on the command line. Every unknown key is an error naming the file and the key.
+refiner options without ``--sdxl-refiner``). Option names are written as on the command line, with
+or without the leading ``--``, and ``_`` for ``-`` is accepted. Values are what the command line
+takes (a number, a string, a list for list options, true/false for flags) and go through the
+option's own parser, so a bad value reads like one on the command line. Every unknown key is an
+error naming the file and the key.
 """
 
 from __future__ import annotations
