@@ -32,6 +32,7 @@ class InvocationResult:
     options: Any
     images: list[str] = field(default_factory=list)
     animations: list[str] = field(default_factory=list)
+    pipeline: Any = None  # the main pipeline called last (``\save_modules`` saves its modules)
 
 
 def _check_batch_grid(opts: Any) -> None:
@@ -94,8 +95,29 @@ def _output_settings(opts: Any, model_type: str) -> Any:
 def parse_and_validate(argv: Sequence[str], in_script: bool = False) -> Any:
     """Parse and validate a command line; raises UsageError / NotSupportedYet."""
     opts = parse_args(list(argv))
+    if opts.global_config:
+        opts = _with_global_config(opts, list(argv))
     validate(opts, in_script=in_script)
     return opts
+
+
+def _with_global_config(opts: Any, argv: list[str]) -> Any:
+    """The options with the ``--global-config`` defaults the command line did not give, after
+    applying the file's object cache limits."""
+    from dgenerate_core.options.globalconfig import default_arguments, load_global_config
+    from dgenerate_core.options.rules_common import model_type
+    from dgenerate_core.pipelines.cache import known_caches, set_limits
+
+    path = os.path.expanduser(opts.global_config)
+    config = load_global_config(path, known_caches())
+    set_limits(config.caches)
+    extra = default_arguments(config, set(opts.explicit), model_type(opts))
+    if not extra:
+        return opts
+    try:
+        return parse_args([*argv, *extra])
+    except UsageError as ex:
+        raise UsageError(f'--global-config "{path}": defaults: {ex}') from None
 
 
 def _check_model_source(opts: Any) -> None:
@@ -105,9 +127,13 @@ def _check_model_source(opts: Any) -> None:
         classify(path, "model_path")
 
 
-def invoke_dgenerate(argv: Sequence[str], in_script: bool = False) -> InvocationResult:
-    """Parse, validate and render one invocation; returns the files written."""
+def invoke_dgenerate(argv: Sequence[str], in_script: bool = False,
+                     modules: dict[str, Any] | None = None) -> InvocationResult:
+    """Parse, validate and render one invocation; returns the files written.
+
+    ``modules`` (``\\use_modules``): pipeline modules by name used instead of loading them."""
     opts = parse_and_validate(argv, in_script)
+    opts.use_modules = dict(modules) if modules else None
     set_verbose(bool(opts.verbose))
     check_model_path(opts)
     _check_model_source(opts)
@@ -136,4 +162,4 @@ def _render(opts: Any) -> InvocationResult:
         verbose=bool(opts.verbose))
     render(job)
     opts.seeds = seeds
-    return InvocationResult(opts, list(job.images), list(job.animations))
+    return InvocationResult(opts, list(job.images), list(job.animations), job.last_pipe)

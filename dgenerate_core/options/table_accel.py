@@ -18,13 +18,14 @@ _RAS = ("sd3",)
 def _sada(name: str, help: str, parse=v.INT_NONNEG, default_text: str | None = None) -> OptionSpec:
     return option(f"--sada-{name}", LIST, "acceleration",
                   help + " Implies --sada; each value is tried in turn.", metavar="INTEGER",
-                  parse=parse, product=True, model_types=_SADA_TYPES, default_text=default_text)
+                  parse=parse, product=True, model_types=_SADA_TYPES, default_text=default_text,
+                  implemented=True)
 
 
 def _ras(names: str, help: str, parse, default=None, metavar: str | None = None) -> OptionSpec:
     return option(names, LIST, "acceleration", help + " Implies --ras; tried in turn.",
                   metavar=metavar, parse=parse, product=True, model_types=_RAS,
-                  default=default)
+                  default=default, implemented=True)
 
 
 FREEU_HIDIFFUSION_SADA: tuple[OptionSpec, ...] = (
@@ -34,16 +35,16 @@ FREEU_HIDIFFUSION_SADA: tuple[OptionSpec, ...] = (
            model_types=_FREEU_TYPES, implemented=True),
     option("-hd --hi-diffusion", FLAG, "acceleration",
            "Enable HiDiffusion for generating above the model's native resolution.",
-           model_types=_HD_TYPES),
+           model_types=_HD_TYPES, implemented=True),
     option("--hi-diffusion-no-win-attn", FLAG, "acceleration",
            "Turn off HiDiffusion's window attention (MSW-MSA).", requires_any=("hi_diffusion",),
-           model_types=("sd", "sdxl", "kolors")),
+           model_types=("sd", "sdxl", "kolors"), implemented=True),
     option("--hi-diffusion-no-raunet", FLAG, "acceleration",
            "Turn off HiDiffusion's RAU-Net component.", requires_any=("hi_diffusion",),
-           model_types=("sd", "sdxl", "kolors")),
+           model_types=("sd", "sdxl", "kolors"), implemented=True),
     option("--sada", FLAG, "acceleration",
            "Enable SADA (stability-guided adaptive diffusion acceleration) with the model's "
-           "default parameters.", model_types=_SADA_TYPES),
+           "default parameters.", model_types=_SADA_TYPES, implemented=True),
     _sada("max-downsamples", "SADA maximum downsample factor.",
           default_text="sd 1, sdxl/kolors 2, flux 0"),
     _sada("sxs", "SADA spatial downsample factor along X.", default_text="sd/sdxl 3, flux 0"),
@@ -51,7 +52,7 @@ FREEU_HIDIFFUSION_SADA: tuple[OptionSpec, ...] = (
     option("--sada-acc-ranges", LIST, "acceleration",
            "SADA acceleration step ranges 'start,end' (start at least 3). Implies --sada; each "
            "value is tried in turn.", metavar="INTEGER", parse=v.SADA_RANGE, product=True,
-           model_types=_SADA_TYPES, default_text="10,47"),
+           model_types=_SADA_TYPES, default_text="10,47", implemented=True),
     _sada("lagrange-terms", "SADA Lagrangian interpolation terms (0 disables interpolation).",
           default_text="sd/sdxl 4, flux 3"),
     _sada("lagrange-ints", "SADA interpolation interval; the lagrange step must be a multiple "
@@ -70,32 +71,39 @@ FREEU_HIDIFFUSION_SADA: tuple[OptionSpec, ...] = (
 
 CACHES: tuple[OptionSpec, ...] = (
     option("-dc --deep-cache", FLAG, "acceleration",
-           "Enable DeepCache on the main model's UNet.", model_types=_DC_TYPES),
+           "Enable DeepCache on the main model's UNet.", model_types=_DC_TYPES,
+           implemented=True),
     option("-dci --deep-cache-intervals", LIST, "acceleration",
            "DeepCache cache intervals to try in turn; implies --deep-cache.", metavar="INTEGER",
-           parse=v.INT_POS, product=True, default=[5], model_types=_DC_TYPES),
+           parse=v.INT_POS, product=True, default=[5], model_types=_DC_TYPES,
+           implemented=True),
     option("-dcb --deep-cache-branch-ids", LIST, "acceleration",
            "DeepCache UNet branch ids to try in turn; implies --deep-cache.", metavar="INTEGER",
-           parse=v.INT_NONNEG, product=True, default=[1], model_types=_DC_TYPES),
+           parse=v.INT_NONNEG, product=True, default=[1], model_types=_DC_TYPES,
+           implemented=True),
     option("-rdc --sdxl-refiner-deep-cache", FLAG, "acceleration",
-           "Enable DeepCache on the SDXL refiner's UNet.", requires_any=REFINER),
+           "Enable DeepCache on the SDXL refiner's UNet.", requires_any=REFINER,
+           implemented=True),
     option("-rdci --sdxl-refiner-deep-cache-intervals", LIST, "acceleration",
            "DeepCache intervals for the SDXL refiner; implies --sdxl-refiner-deep-cache.",
-           metavar="INTEGER", parse=v.INT_POS, product=True, default=[5], requires_any=REFINER),
+           metavar="INTEGER", parse=v.INT_POS, product=True, default=[5], requires_any=REFINER,
+           implemented=True),
     option("-rdcb --sdxl-refiner-deep-cache-branch-ids", LIST, "acceleration",
            "DeepCache branch ids for the SDXL refiner; implies --sdxl-refiner-deep-cache.",
            metavar="INTEGER", parse=v.INT_NONNEG, product=True, default=[1],
-           requires_any=REFINER),
+           requires_any=REFINER, implemented=True),
     option("-tc --tea-cache", FLAG, "acceleration",
-           "Enable TeaCache in the Flux transformer.", model_types=FLUX_TYPES),
+           "Enable TeaCache in the Flux transformer.", model_types=FLUX_TYPES,
+           implemented=True),
     option("-tcr --tea-cache-rel-l1-thresholds", OPTLIST, "acceleration",
            "TeaCache relative L1 thresholds in [0, 1] to try in turn (higher is faster, lower "
            "quality); implies --tea-cache.", metavar="FLOAT", parse=v.FLOAT_UNIT, product=True,
-           default=[0.6], model_types=FLUX_TYPES),
+           default=[0.6], model_types=FLUX_TYPES, implemented=True),
     option("-ra --ras", FLAG, "acceleration",
-           "Enable RAS (region-adaptive sampling) for SD3.", model_types=_RAS),
+           "Enable RAS (region-adaptive sampling) for SD3.", model_types=_RAS, implemented=True),
     option("-rif --ras-index-fusion", FLAG, "acceleration",
-           "Enable RAS index fusion (not for SD3.5 models); implies --ras.", model_types=_RAS),
+           "Enable RAS index fusion (not for SD3.5 models); implies --ras.", model_types=_RAS,
+           implemented=True),
     _ras("-rsr --ras-sample-ratios", "RAS average fraction of tokens updated per step, in "
          "[0, 1].", v.FLOAT_UNIT, [0.5], "FLOAT"),
     _ras("-rhr --ras-high-ratios", "RAS ratio of high-value tokens cached, in [0, 1].",

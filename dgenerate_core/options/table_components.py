@@ -109,8 +109,8 @@ SCHEDULER_OPTIONS: tuple[OptionSpec, ...] = (
     option("-si --sigmas", LIST, "schedulers",
            "Custom sigma schedules to try in turn: comma separated floats, or 'expr: ...' using "
            "the scheduler's 'sigmas' array and numpy as 'np'.",
-           metavar="CSV_FLOAT_OR_EXPRESSION", parse=v.SIGMAS, product=True),
+           metavar="CSV_FLOAT_OR_EXPRESSION", parse=v.SIGMAS, product=True, implemented=True),
     option("-sir --sdxl-refiner-sigmas", LIST, "schedulers",
            "Like --sigmas, for the SDXL refiner.", metavar="CSV_FLOAT_OR_EXPRESSION",
-           parse=v.SIGMAS, product=True, requires_any=REFINER),
+           parse=v.SIGMAS, product=True, requires_any=REFINER, implemented=True),
 )

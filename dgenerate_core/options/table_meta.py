@@ -62,7 +62,7 @@ META_OPTIONS: tuple[OptionSpec, ...] = (
            implemented=True),
     option("-gc --global-config", ONE, "meta",
            "Read global settings (generation defaults, in-memory cache limits) from a json, yaml "
-           "or toml file.", metavar="FILE", parse=v.PATH),
+           "or toml file.", metavar="FILE", parse=v.PATH, implemented=True),
 )
 
 MODEL_OPTIONS: tuple[OptionSpec, ...] = (

@@ -13,6 +13,9 @@ _LOG = logging.getLogger("dgenerate")
 #: cache name -> most objects kept (oldest evicted first); pipelines are the heavy ones
 _LIMITS = {"pipeline": 2, "vae": 4, "unet": 2, "transformer": 2, "text_encoder": 4,
            "image_processor": 4}
+#: the manual's cache names (some exist only once a model has used them)
+STANDARD_NAMES = ("pipeline", "unet", "vae", "text_encoder", "controlnet", "transformer",
+                  "adapter", "image_encoder")
 
 
 class ObjectCache:
@@ -55,6 +58,23 @@ def get_cache(name: str) -> ObjectCache:
         if name not in _CACHES:
             _CACHES[name] = ObjectCache(name, _LIMITS.get(name, 4))
         return _CACHES[name]
+
+
+def known_caches() -> tuple[str, ...]:
+    """The names of the object caches (for ``--global-config``'s ``caches`` section)."""
+    return tuple(sorted(set(_LIMITS) | set(_CACHES) | set(STANDARD_NAMES)))
+
+
+def set_limits(limits: dict[str, int]) -> None:
+    """Change how many objects the named caches keep (evicting the oldest at once)."""
+    with _LOCK:
+        for name, limit in limits.items():
+            _LIMITS[name] = limit
+            cache = _CACHES.get(name)
+            if cache is not None:
+                cache.limit = limit
+                while len(cache.items) > limit:
+                    cache.items.popitem(last=False)
 
 
 def cache_stats() -> dict[str, dict[str, int]]:

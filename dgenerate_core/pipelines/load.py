@@ -53,6 +53,7 @@ class LoadSpec:
     second_model_cpu_offload: bool = False
     second_model_sequential_offload: bool = False
     cwd: str = ""  # relative paths in URIs mean something else after \cd
+    modules: tuple[tuple[str, Any], ...] = ()  # \use_modules: (name, SharedModule)
 
 
     @classmethod
@@ -60,7 +61,7 @@ class LoadSpec:
         """Read the attributes of a RenderOptions-like object (missing ones are unset)."""
         values: dict[str, Any] = {}
         for f in fields(cls):
-            if f.name == "cwd":
+            if f.name in ("cwd", "modules"):
                 continue
             value = getattr(opts, f.name, None)
             if value is None:
@@ -74,6 +75,8 @@ class LoadSpec:
         values["device"] = resolve_device(values.get("device"))
         values["dtype"] = str(values.get("dtype") or "auto").lower()
         values["cwd"] = os.getcwd()
+        shared = getattr(opts, "use_modules", None) or {}
+        values["modules"] = tuple((n, SharedModule(m)) for n, m in sorted(shared.items()))
         return cls(**values)
 
 
@@ -170,7 +173,8 @@ def _build(spec: LoadSpec) -> PipelineSet:
     shared = not (spec.loras or spec.textual_inversions)  # those change weights in place
     d = components.Defaults(spec.variant, spec.dtype or "auto", device, spec.auth_token,
                             spec.offline_mode, None if kind == "file" else spec.model_path)
-    overrides = _component_overrides(spec, info, cls, d, shared)
+    overrides = _with_shared(_shared_modules(spec, info, cls),
+                             _component_overrides(spec, info, cls, d, shared))
     _LOG.debug("loading %s model %s (%s, %s)", info.name, spec.model_path, device, dtype)
     base = _load_main(spec, info, cls, kind, overrides, dtype)
     if spec.loras:
@@ -188,6 +192,43 @@ def _build(spec: LoadSpec) -> PipelineSet:
                                      spec.second_model_cpu_offload)
         _place(refiner, device, offload_refiner)
     return PipelineSet(base, info, spec.model_path, device, dtype, refiner, offload, offload_refiner)
+
+
+class SharedModule:
+    """A module saved by ``\\save_modules``, compared by identity in the cache key."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SharedModule) and other.obj is self.obj
+
+
+def _shared_modules(spec: LoadSpec, info: ModelTypeInfo, cls: Any) -> dict[str, Any]:
+    """The ``\\use_modules`` modules (options that load a component replace them)."""
+    params = inspect.signature(cls.__init__).parameters
+    out: dict[str, Any] = {}
+    for name, ref in spec.modules:
+        if name not in params:
+            raise UsageError(f'\\use_modules: --model-type {info.name} ({cls.__name__}) does '
+                             f'not take the module "{name}"')
+        out[name] = ref.obj
+    return out
+
+
+def _with_shared(saved: dict[str, Any], loaded: dict[str, Any]) -> dict[str, Any]:
+    """Options that load a component win over saved modules, except the safety checker that is
+    left out only because --safety-checker was not given."""
+    out = {**saved, **loaded}
+    for name in ("safety_checker", "feature_extractor"):
+        if name in saved:
+            out[name] = saved[name]
+    return out
 
 
 def _component_overrides(spec: LoadSpec, info: ModelTypeInfo, cls: Any, d: components.Defaults,

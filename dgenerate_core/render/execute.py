@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from dgenerate_core import events
+from dgenerate_core.accelerators import accelerate
 from dgenerate_core.errors import DgenerateError, NotSupportedYet, UsageError
 from dgenerate_core.render import crop, log
 from dgenerate_core.render.calls import (
@@ -23,6 +24,7 @@ from dgenerate_core.render.output import AnimationOutputs, grid_or_batch, write_
 from dgenerate_core.render.pag import pag_pipeline, pag_refiner
 from dgenerate_core.seeds.load import _hooks, load_seed_frames
 from dgenerate_core.seeds.rules import parse_for_options
+from dgenerate_core.render.sigmas import add_sigmas
 
 
 @dataclass
@@ -39,6 +41,7 @@ class RenderJob:
     verbose: bool = False
     images: list[str] = field(default_factory=list)
     animations: list[str] = field(default_factory=list)
+    last_pipe: Any = None  # the main pipeline called last (for \save_modules)
 
 
 class _StepView(Mapping[str, Any]):
@@ -284,6 +287,7 @@ def run_step(job: RenderJob, step: Step, seed: Any, mode: str, size: Any) -> Any
         pipe = pag_pipeline(pipe, pset.model_type, mode)
     pset.set_scheduler(pipe, step["schedulers"], "--schedulers")
     _apply_freeu(pipe, step["freeu_params"], "--freeu-params")
+    job.last_pipe = pipe
     refiner = pset.refiner(mode) if getattr(pset, "has_refiner", False) else None
     cooperative = (refiner is not None and mode != "inpaint"
                    and not getattr(job.opts, "sdxl_refiner_edit", False)
@@ -293,6 +297,7 @@ def run_step(job: RenderJob, step: Step, seed: Any, mode: str, size: Any) -> Any
     add_prompts(call, step["prompts"], step["second_prompts"], step["third_prompts"])
     add_common(call, step, job.opts, _generator(pset.device, step["seeds"]), batch,
                _progress(int(step["inference_steps"])))
+    add_sigmas(call, step["sigmas"], "--sigmas")
     seed, size = _add_seed_inputs(call, job, step, seed, size, batch)
     add_micro_conditioning(call, step, refiner=False)
 
@@ -302,7 +307,7 @@ def run_step(job: RenderJob, step: Step, seed: Any, mode: str, size: Any) -> Any
         call.kwargs["output_type"] = "latent"
     elif refiner is None and job.output.latents:
         call.kwargs["output_type"] = "latent"
-    with in_range:
+    with in_range, accelerate(pipe, step, job.opts, model_type=pset.model_type):
         images = _call(job, pipe, call.kwargs).images
     if refiner is not None:
         pipe = refiner
@@ -343,6 +348,7 @@ def _run_refiner(job: RenderJob, step: Step, refiner: Any, base_out: Any, seed: 
     opts_view = _NoSequenceLength(job.opts)
     add_common(call, view, opts_view, _generator(pset.device, step["seeds"]), batch,
                _progress(int(view["inference_steps"])))
+    add_sigmas(call, step["sdxl_refiner_sigmas"], "--sdxl-refiner-sigmas")
     add_micro_conditioning(call, step, refiner=True)
     call.kwargs["image"] = base_out if cooperative else list(base_out)
     if cooperative:
@@ -358,8 +364,9 @@ def _run_refiner(job: RenderJob, step: Step, refiner: Any, base_out: Any, seed: 
             call.optional("height", size[1])
     if job.output.latents:
         call.kwargs["output_type"] = "latent"
-        return _call(job, refiner, call.kwargs).images
-    return list(_call(job, refiner, call.kwargs).images)
+    with accelerate(refiner, step, job.opts, refiner=True):
+        images = _call(job, refiner, call.kwargs).images
+    return images if job.output.latents else list(images)
 
 
 class _NoSequenceLength:

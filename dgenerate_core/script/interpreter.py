@@ -43,6 +43,8 @@ class ConfigRunner:
         self.directory_stack: list[str] = []
         self.source = "<stdin>"
         self.invoker: Callable[[list[str]], Any] | None = None
+        self.last_pipeline: Any = None   # main pipeline of the last invocation (\save_modules)
+        self.pending_modules: dict[str, Any] | None = None  # \use_modules for the next one
         self.warn: Callable[[str], None] = lambda text: print(text, file=sys.stderr, flush=True)
 
     # ------------------------------------------------------------------ public API
@@ -204,15 +206,17 @@ class ConfigRunner:
         if invocation.run_help_listing(self, argv):
             return
         result = self._invoke(argv)
+        self.last_pipeline = getattr(result, "pipeline", None)
         self.variables.update(last_variables(result.options))
         self.variables["last_images"] = list(result.images)
         self.variables["last_animations"] = list(result.animations)
 
     def _invoke(self, argv: list[str]) -> Any:
+        modules, self.pending_modules = self.pending_modules, None
         if self.invoker is not None:
             return self.invoker(argv)
 
-        return invoke_dgenerate(argv)
+        return invoke_dgenerate(argv, modules=modules)
 
 
 def unknown_directive_message(name: str) -> str:

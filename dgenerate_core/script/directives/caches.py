@@ -1,5 +1,5 @@
 r"""Cache directives: \clear_object_cache, \list_object_caches, \clear_device_cache, and the
-saved-modules directives (\save_modules, \use_modules, \clear_modules: not built yet)."""
+saved-modules directives (\save_modules, \use_modules, \clear_modules)."""
 
 from __future__ import annotations
 
@@ -69,25 +69,74 @@ def _clear_device_cache(ctx, args: list[str]) -> int:
     return 0
 
 
-def _not_yet(name: str, help_text: str) -> None:
-    def run(ctx, args: list[str]) -> int:
-        raise NotSupportedYet(f"\\{name}")
-
-    builtin(name, help_text)(run)
+MODULE_NAMES = ("unet", "vae", "transformer", "text_encoder", "text_encoder_2", "text_encoder_3",
+                "tokenizer", "tokenizer_2", "tokenizer_3", "safety_checker", "feature_extractor",
+                "image_encoder", "adapter", "controlnet", "scheduler")
 
 
-_not_yet("save_modules", r"""
+def _saved(ctx) -> dict:
+    return ctx.variables.setdefault("saved_modules", {})
+
+
+@builtin("save_modules", r"""
 Save modules of the last main pipeline under a name: \save_modules NAME MODULE ...
 
 Modules: unet, vae, transformer, text_encoder, text_encoder_2, text_encoder_3, tokenizer,
 tokenizer_2, tokenizer_3, safety_checker, feature_extractor, image_encoder, adapter, controlnet,
-scheduler. They are listed in the template variable saved_modules. (Not supported yet.)
+scheduler. They are listed in the template variable saved_modules; \use_modules NAME makes the
+next invocation use them instead of loading its own.
 """)
-_not_yet("use_modules", r"""
+def _save_modules(ctx, args: list[str]) -> int:
+    if len(args) < 2:
+        raise ScriptError("\\save_modules: expected a name and at least one module name")
+    name, modules = args[0], args[1:]
+    if not name.isidentifier():
+        raise ScriptError(f'\\save_modules: "{name}" is not a valid variable name')
+    pipe = getattr(ctx, "last_pipeline", None)
+    if pipe is None:
+        raise ScriptError("\\save_modules: no main pipeline has run yet, use it after a "
+                          "dgenerate invocation")
+    saved: dict = {}
+    for module in modules:
+        if module not in MODULE_NAMES:
+            raise ScriptError(f'\\save_modules: unknown module "{module}", valid modules: '
+                              + ", ".join(MODULE_NAMES))
+        if module not in getattr(pipe, "components", {}):
+            raise ScriptError(f'\\save_modules: the last pipeline ({type(pipe).__name__}) has '
+                              f'no module "{module}"')
+        saved[module] = getattr(pipe, module)
+    _saved(ctx)[name] = saved
+    return 0
+
+
+@builtin("use_modules", r"""
 Make the next invocation use the modules saved under NAME by \save_modules: \use_modules NAME
-(Not supported yet.)
+
+Options that load a component (--vae, --unet, --text-encoders that are not "+", ...) still
+win over a saved module.
 """)
-_not_yet("clear_modules", r"""
+def _use_modules(ctx, args: list[str]) -> int:
+    if len(args) != 1:
+        raise ScriptError("\\use_modules: expected exactly one name")
+    saved = _saved(ctx)
+    if not saved:
+        raise ScriptError("\\use_modules: no modules are saved, use \\save_modules first")
+    if args[0] not in saved:
+        raise ScriptError(f'\\use_modules: no modules saved as "{args[0]}", saved: '
+                          + ", ".join(sorted(saved)))
+    ctx.pending_modules = dict(saved[args[0]])
+    return 0
+
+
+@builtin("clear_modules", r"""
 Forget modules saved by \save_modules: \clear_modules [NAME ...]; with no name, all of them.
-(Not supported yet.)
 """)
+def _clear_modules(ctx, args: list[str]) -> int:
+    saved = _saved(ctx)
+    for name in args:
+        if name not in saved:
+            raise ScriptError(f'\\clear_modules: no modules saved as "{name}"')
+    for name in args or list(saved):
+        del saved[name]
+    gc.collect()
+    return 0
