@@ -81,13 +81,15 @@ def _upscaler(names: str, which: str, **kw) -> OptionSpec:
 PROMPT_OPTIONS: tuple[OptionSpec, ...] = (
     option("-pw --prompt-weighter", ONE, "prompts",
            "Prompt weighter URI (e.g. compel, sd-embed) enabling weighting syntax and long "
-           "prompts.", metavar="PROMPT_WEIGHTER_URI", parse=v.URI),
+           "prompts.", metavar="PROMPT_WEIGHTER_URI", parse=v.URI, implemented=True),
     option("-pw2 --second-model-prompt-weighter", ONE, "prompts",
            "Prompt weighter URI for the SDXL refiner or Stable Cascade decoder.",
-           metavar="PROMPT_WEIGHTER_URI", parse=v.URI, requires_any=SECOND_MODEL),
+           metavar="PROMPT_WEIGHTER_URI", parse=v.URI, requires_any=SECOND_MODEL,
+           implemented=True),
     option("--prompt-weighter-help", OPTLIST, "prompts",
            "List the prompt weighters, or document the named ones. Use alone or with "
-           "--plugin-modules.", metavar="PROMPT_WEIGHTER_NAMES", parse=v.STR),
+           "--plugin-modules.", metavar="PROMPT_WEIGHTER_NAMES", parse=v.STR,
+           implemented=True),
     _upscaler("-pu --prompt-upscaler --prompt-upscalers", "every prompt"),
     _upscaler("-pu2 --second-model-prompt-upscaler --second-model-prompt-upscalers",
               "--second-model-prompts", requires_any=SECOND_MODEL),

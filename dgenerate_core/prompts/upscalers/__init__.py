@@ -1,0 +1,1 @@
+"""The built-in prompt upscalers; importing this registers them."""
