@@ -75,7 +75,7 @@ def _upscaler(names: str, which: str, **kw) -> OptionSpec:
     return option(names, LIST, "prompts",
                   f"Prompt upscaler URIs chained in order over {which}; they may expand one "
                   "prompt into several.", metavar="PROMPT_UPSCALER_URI", parse=v.URI,
-                  default_text="--prompt-upscaler", **kw)
+                  default_text="--prompt-upscaler", implemented=True, **kw)
 
 
 PROMPT_OPTIONS: tuple[OptionSpec, ...] = (
@@ -99,7 +99,8 @@ PROMPT_OPTIONS: tuple[OptionSpec, ...] = (
     _upscaler("--third-prompt-upscaler --third-prompt-upscalers", "--third-prompts"),
     option("--prompt-upscaler-help", OPTLIST, "prompts",
            "List the prompt upscalers, or document the named ones. Use alone or with "
-           "--plugin-modules.", metavar="PROMPT_UPSCALER_NAMES", parse=v.STR),
+           "--plugin-modules.", metavar="PROMPT_UPSCALER_NAMES", parse=v.STR,
+           implemented=True),
     option("-p --prompts", LIST, "prompts",
            "Prompts to try in turn, each 'positive; negative'.", metavar="PROMPT", parse=v.STR,
            product=True, default=[""], default_text="an empty prompt", implemented=True),

@@ -45,9 +45,15 @@ class PromptPlugin:
     def help_text(cls, name: str) -> str:
         return cls.HELP
 
+    #: where the common ``part`` argument is listed among a class's arguments
+    PART_INDEX = 0
+
     @classmethod
     def arg_specs(cls) -> list[ArgSpec]:
-        return [a for a in signature_args(cls) if a.dest not in CONTEXT]
+        specs = [a for a in signature_args(cls) if a.dest not in CONTEXT]
+        part = [a for a in specs if a.name == "part"]
+        rest = [a for a in specs if a.name != "part"]
+        return rest[:cls.PART_INDEX] + part + rest[cls.PART_INDEX:]
 
 
 class PromptWeighter(PromptPlugin):

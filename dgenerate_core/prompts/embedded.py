@@ -131,11 +131,10 @@ def target(name: str) -> tuple[str, str | None]:
     """Where a name goes: ("step", axis dest), ("opts", option dest) or ("size", None)."""
     if name in _SPECIAL_DESTS:
         return _SPECIAL_DESTS[name]
-    from dgenerate_core.render.plan import AXES
-
     dest = name.replace("-", "_")
-    for candidate in (dest + "s", dest + "es", dest):
-        if candidate in AXES:
+    for candidate in (dest + "s", dest + "es", dest):  # product options are the plan's axes
+        spec = BY_DEST.get(candidate)
+        if spec is not None and spec.product and candidate != "gen_seeds":
             return "step", candidate
     for candidate in (dest, dest + "s"):
         if candidate in BY_DEST:

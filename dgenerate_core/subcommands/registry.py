@@ -21,8 +21,6 @@ class NotBuiltSubCommand(SubCommand):
                              "from its own metadata or a config written by --output-configs.",
         "civitai-links": "List the direct download links of every model file on a CivitAI "
                          "model page.",
-        "prompt-upscale": "Run prompt upscalers on prompts and print the results, without "
-                          "generating images.",
         "to-diffusers": "Save a single file checkpoint or a Hugging Face model as a diffusers "
                         "folder.",
     }
@@ -40,8 +38,9 @@ def sub_command_classes(include_hidden: bool = False) -> dict[str, type]:
     """Name -> class of every sub-command (plugin classes replace built-ins), sorted."""
     from dgenerate_core import plugins
     from dgenerate_core.subcommands.image_process import ImageProcessSubCommand
+    from dgenerate_core.subcommands.prompt_upscale import PromptUpscaleSubCommand
 
-    classes: list[type] = [NotBuiltSubCommand, ImageProcessSubCommand]
+    classes: list[type] = [NotBuiltSubCommand, ImageProcessSubCommand, PromptUpscaleSubCommand]
     for module in plugins.loaded_modules():
         for value in list(vars(module).values()):
             if (isinstance(value, type) and issubclass(value, SubCommand)
