@@ -2,7 +2,7 @@
 
 A class's URI arguments are its constructor's keyword arguments (``max_length`` is the URI
 argument ``max-length``), read with the processors' signature reader. Context keywords
-(``CONTEXT``: the model type, dtype, device, offline flag) are passed by dgenerate, never by the
+(``CONTEXT``: the model type, the default device, the offline flag) are passed by dgenerate, never by the
 user. Importing this imports no torch.
 """
 
@@ -18,7 +18,7 @@ from dgenerate_core.processors.args import ArgError, ArgSpec, parse_value, signa
 from dgenerate_core.uri import parse_uri
 
 #: keywords dgenerate passes itself; never URI arguments
-CONTEXT = ("loaded_by_name", "model_type", "dtype", "local_files_only", "default_device")
+CONTEXT = ("loaded_by_name", "model_type", "local_files_only", "default_device")
 LOGGER = logging.getLogger("dgenerate")
 WHAT = {"prompt-weighter": "prompt weighter", "prompt-upscaler": "prompt upscaler"}
 
@@ -66,11 +66,9 @@ class PromptWeighter(PromptPlugin):
 
     MODEL_TYPES: tuple[str, ...] = ()
 
-    def __init__(self, model_type: str = "sd", dtype: Any = None,
-                 local_files_only: bool = False, default_device: str = "cpu",
-                 loaded_by_name: str | None = None) -> None:
+    def __init__(self, model_type: str = "sd", local_files_only: bool = False,
+                 default_device: str = "cpu", loaded_by_name: str | None = None) -> None:
         self.model_type = model_type
-        self.dtype = dtype
         self.local_files_only = local_files_only
         self.device = default_device
         self.name = loaded_by_name or (self.NAMES[0] if self.NAMES else type(self).__name__)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from dgenerate_core.prompts.base import build
+from dgenerate_core.errors import DgenerateError
+from dgenerate_core.prompts.base import WHAT, build
 from dgenerate_core.prompts.embedded import extract, upscalers_only
 
 #: prompt option -> (its upscaler option, the option it falls back to)
@@ -52,7 +53,14 @@ def run_chain(texts: list[str], chain: Sequence[str], cache: UpscalerCache,
     current = list(texts)
     for uri in chain:
         upscaler = cache.get(uri, option)
-        results = upscaler.upscale([_split(t) for t in current])
+        try:
+            results = upscaler.upscale([_split(t) for t in current])
+        except DgenerateError:
+            raise
+        except Exception as ex:  # a library failure inside the upscaler: one line, -v traces
+            first = str(ex).strip().splitlines()[0] if str(ex).strip() else type(ex).__name__
+            raise DgenerateError(f'{option}: {WHAT["prompt-upscaler"]} "{upscaler.name}": '
+                                 f"{first}") from ex
         current = [_join(p, n) for pairs in results for p, n in pairs]
     return current
 

@@ -103,15 +103,17 @@ class TranslateUpscaler(PromptUpscaler):
                                                       local_files_only=self.local_files_only)
                 model = MarianMTModel.from_pretrained(self.model_name,
                                                       local_files_only=self.local_files_only)
-            except (OSError, ValueError) as ex:
+            except (OSError, ValueError, TypeError) as ex:  # TypeError: no files offline
                 first = str(ex).strip().splitlines()[0] if str(ex).strip() else ""
+                if isinstance(ex, TypeError) or not first:
+                    first = "the model is not on disk (run once without --offline-mode)"
                 raise ModelError(f'translate: cannot load "{self.model_name}": {first}') from None
             self._loaded = (tok, model.to(self.device).eval())
         tok, model = self._loaded
         encoded = tok(texts, return_tensors="pt", padding=True, truncation=True)
         encoded = {k: v.to(self.device) for k, v in encoded.items()}
         with torch.no_grad():
-            out = model.generate(**encoded, max_new_tokens=512)
+            out = model.generate(**encoded)
         return [tok.decode(seq, skip_special_tokens=True).strip() for seq in out]
 
 
