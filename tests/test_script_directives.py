@@ -227,7 +227,7 @@ def test_unknown_directive_suggests(capsys):
         run("\\settings x\n")
 
 
-@pytest.mark.parametrize("name", ["prompt_upscale", "to_diffusers",
+@pytest.mark.parametrize("name", ["to_diffusers",
                                   "civitai_links", "auto1111_metadata", "save_modules",
                                   "use_modules", "clear_modules"])
 def test_not_supported_yet_directives(name):
