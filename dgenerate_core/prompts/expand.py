@@ -33,18 +33,32 @@ def _join(positive: str, negative: str | None) -> str:
     return positive if negative is None else f"{positive}; {negative}"
 
 
+#: upscalers kept between invocations (their language models stay loaded), newest last
+_KEPT: dict[tuple, Any] = {}
+KEEP = 2
+
+
 class UpscalerCache:
-    """Upscalers built once per URI (their models stay loaded for the invocation)."""
+    """Upscalers built once per URI and context; the last ``KEEP`` are kept for the next
+    invocation of a script, so a language model is not loaded again."""
 
     def __init__(self, context: dict[str, Any]) -> None:
         self.context = context
-        self.built: dict[tuple[str, str], Any] = {}
 
     def get(self, uri: str, option: str) -> Any:
-        key = (uri, option)
-        if key not in self.built:
-            self.built[key] = build("prompt-upscaler", uri, option, self.context)
-        return self.built[key]
+        key = (uri, tuple(sorted(self.context.items())))
+        upscaler = _KEPT.pop(key, None)
+        if upscaler is None:
+            upscaler = build("prompt-upscaler", uri, option, self.context)
+        _KEPT[key] = upscaler
+        while len(_KEPT) > KEEP:
+            _KEPT.pop(next(iter(_KEPT)))
+        return upscaler
+
+
+def clear_kept() -> None:
+    """Forget the kept upscalers (and their models)."""
+    _KEPT.clear()
 
 
 def run_chain(texts: list[str], chain: Sequence[str], cache: UpscalerCache,

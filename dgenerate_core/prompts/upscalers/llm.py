@@ -11,6 +11,13 @@ from dgenerate_core.prompts.base import PromptUpscaler, warn
 from dgenerate_core.prompts.upscalers import cleanup
 
 
+def quiet_transformers() -> None:
+    """No loading progress bars from transformers (dgenerate reports loading with -v)."""
+    import transformers
+
+    transformers.utils.logging.disable_progress_bar()
+
+
 class LLMUpscaler(PromptUpscaler):
     """Common arguments and post-processing; subclasses implement :meth:`generate`."""
 

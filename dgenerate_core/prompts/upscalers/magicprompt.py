@@ -8,7 +8,7 @@ from typing import Any
 
 from dgenerate_core.errors import ModelError, NotSupportedYet
 from dgenerate_core.prompts.base import register_upscaler
-from dgenerate_core.prompts.upscalers.llm import LLMUpscaler
+from dgenerate_core.prompts.upscalers.llm import LLMUpscaler, quiet_transformers
 
 DTYPES = ("float32", "float16", "bfloat16")
 
@@ -76,6 +76,7 @@ class MagicPromptUpscaler(LLMUpscaler):
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
 
+            quiet_transformers()
             try:
                 tok = AutoTokenizer.from_pretrained(self.model_path,
                                                     local_files_only=self.local_files_only)

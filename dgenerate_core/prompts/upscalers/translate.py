@@ -8,6 +8,7 @@ from typing import Any
 
 from dgenerate_core.errors import DgenerateError, ModelError
 from dgenerate_core.prompts.base import PromptUpscaler, register_upscaler
+from dgenerate_core.prompts.upscalers.llm import quiet_transformers
 
 LANGUAGES = {
     "arabic": "ar", "chinese": "zh", "czech": "cs", "danish": "da", "dutch": "nl",
@@ -98,6 +99,7 @@ class TranslateUpscaler(PromptUpscaler):
         if self._loaded is None:
             from transformers import MarianMTModel, MarianTokenizer
 
+            quiet_transformers()
             try:
                 tok = MarianTokenizer.from_pretrained(self.model_name,
                                                       local_files_only=self.local_files_only)
