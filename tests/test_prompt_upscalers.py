@@ -202,3 +202,21 @@ def test_prompt_upscaler_help(capsys):
     assert lines[2:5] == ["input: str", 'output: str = "en"', 'part: str = "both"']
     assert main(["--sub-command-help", "prompt-upscale"]) == 0
     assert "without performing image generation" in capsys.readouterr().out
+
+
+def test_secondary_prompt_options_use_their_own_chains_or_the_main_one():
+    from types import SimpleNamespace
+
+    from dgenerate_core.prompts.expand import upscale_options
+
+    opts = SimpleNamespace(
+        prompts=["a {x|y}"], second_prompts=["b {x|y}"], third_prompts=None,
+        second_model_prompts=["c {x|y}"], second_model_second_prompts=["d {x|y}"],
+        prompt_upscalers=["dynamicprompts"], second_prompt_upscalers=None,
+        third_prompt_upscalers=None, second_model_prompt_upscalers=[
+            "dynamicprompts;random=true;seed=1"],
+        second_model_second_prompt_upscalers=["dynamicprompts;part=negative"])
+    assert upscale_options(opts, CPU)
+    assert opts.prompts == ["a x", "a y"] and opts.second_prompts == ["b x", "b y"]
+    assert len(opts.second_model_prompts) == 1
+    assert opts.second_model_second_prompts == ["d {x|y}"]  # only the (absent) negative part

@@ -68,7 +68,10 @@ def apply_weights(embeds: Any, weights: list[float]) -> Any:
 
 
 def encoder_device(encoder: Any) -> Any:
-    return next(encoder.parameters()).device
+    """Where the encoder's inputs go (the offload hook's device when it is offloaded)."""
+    from diffusers.utils.torch_utils import get_module_execution_device
+
+    return get_module_execution_device(encoder)
 
 
 def encode_clip(encoder: Any, chunks: list[tuple[list, list]], hidden_layer: int | None,

@@ -8,6 +8,7 @@ from typing import Any
 
 from dgenerate_core.prompts.base import PromptWeighter, register_weighter, warn
 from dgenerate_core.prompts.syntax import to_compel
+from dgenerate_core.prompts.weighters.chunks import encoder_device
 from dgenerate_core.prompts.weighters.sdembed import FLUX_TYPES, SD_TYPES, SDXL_TYPES, take_prompts
 
 
@@ -60,9 +61,9 @@ class CompelWeighter(PromptWeighter):
         if key not in self._cache:
             import compel
 
-            device = str(next(pipe.text_encoder_2.parameters()).device
-                         if getattr(pipe, "text_encoder", None) is None
-                         else next(pipe.text_encoder.parameters()).device)
+            encoder = pipe.text_encoder if getattr(pipe, "text_encoder", None) is not None \
+                else pipe.text_encoder_2
+            device = str(encoder_device(encoder))
             if kind == "refiner":
                 made = compel.Compel(
                     tokenizer=pipe.tokenizer_2, text_encoder=pipe.text_encoder_2,
@@ -106,8 +107,6 @@ class CompelWeighter(PromptWeighter):
         kwargs.update(prompt_embeds=out.embeds, negative_prompt_embeds=out.negative_embeds)
 
     def _refiner(self, pipe: Any, kwargs: dict[str, Any], pos: str, neg: str | None) -> None:
-        import torch
-
         made = self._wrapper(pipe, "refiner")
         embeds, pooled = made(pos)
         negative, neg_pooled = made(neg or "")
@@ -116,7 +115,6 @@ class CompelWeighter(PromptWeighter):
         kwargs.update(prompt_embeds=embeds, pooled_prompt_embeds=pooled,
                       negative_prompt_embeds=negative.to(embeds.dtype),
                       negative_pooled_prompt_embeds=neg_pooled)
-        del torch
 
 
 register_weighter(CompelWeighter)
