@@ -165,3 +165,14 @@ def test_prompt_weighter_help(capsys):
     text = capsys.readouterr().out
     assert 'projector-weight-name: str = "projector.pth"' in text
     assert 'syntax: str = "compel"' in text and "--model-type flux-kontext" in text
+
+
+def test_textual_inversion_tokens_with_weighters(tiny_models, tmp_path):
+    ti = ["--textual-inversions", tiny_models.textual_inversion]
+    plain = _image(tiny_models, tmp_path, "sd", "p", *ti, "--prompts", "a <tiny-ti> cat")
+    embed = _image(tiny_models, tmp_path, "sd", "e", *ti, "--prompt-weighter", "sd-embed",
+                   "--prompts", "a <tiny-ti> cat")
+    assert np.array_equal(plain, embed)
+    compel = _image(tiny_models, tmp_path, "sd", "c", *ti, "--prompt-weighter", "compel",
+                    "--prompts", "a (<tiny-ti>)1.3 cat")
+    assert compel.shape == (64, 64, 3)

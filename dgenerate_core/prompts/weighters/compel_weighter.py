@@ -71,8 +71,11 @@ class CompelWeighter(PromptWeighter):
                     .PENULTIMATE_HIDDEN_STATES_NON_NORMALIZED,
                     requires_pooled=True, truncate_long_prompts=False, device=device)
             else:
+                manager = compel.DiffusersTextualInversionManager(pipe) \
+                    if hasattr(pipe, "maybe_convert_prompt") else None
                 made = {"sd": compel.CompelForSD, "sdxl": compel.CompelForSDXL,
-                        "flux": compel.CompelForFlux}[kind](pipe, device=device)
+                        "flux": compel.CompelForFlux}[kind](
+                    pipe, textual_inversion_manager=manager, device=device)
             self._cache[key] = made
         return self._cache[key]
 
