@@ -35,6 +35,12 @@ def register(kind: str, cls: type, names: tuple[str, ...] | None = None) -> type
     return cls
 
 
+def unregister(kind: str, name: str) -> None:
+    """Forget ``name`` (a plugin unloaded, a test cleaning up)."""
+    _check(kind)
+    _TABLES[kind].pop(name, None)
+
+
 def _fill(kind: str) -> None:
     if kind in _FILLED:
         return

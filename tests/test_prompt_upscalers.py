@@ -220,3 +220,42 @@ def test_secondary_prompt_options_use_their_own_chains_or_the_main_one():
     assert opts.prompts == ["a x", "a y"] and opts.second_prompts == ["b x", "b y"]
     assert len(opts.second_model_prompts) == 1
     assert opts.second_model_second_prompts == ["d {x|y}"]  # only the (absent) negative part
+
+
+@pytest.mark.parametrize("kind, schema", [("prompt-weighter", "prompt_weighters.json"),
+                                          ("prompt-upscaler", "prompt_upscalers.json")])
+def test_console_schemas_name_the_real_arguments(kind, schema):
+    from dgenerate_core import prompt_registry
+
+    path = os.path.join(os.path.dirname(__file__), "..", "resources", "schemas", schema)
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    classes = prompt_registry.classes(kind)
+    assert set(data) == set(classes)
+    for name, cls in classes.items():
+        assert {a["name"] for a in data[name]["args"]} == {a.name for a in cls.arg_specs()}, name
+
+
+def test_a_registered_upscaler_class_is_used_like_a_built_in(capsys):
+    from dgenerate_core import prompt_registry
+    from dgenerate_core.prompts import PromptUpscaler, register_upscaler
+
+    class Shout(PromptUpscaler):
+        NAMES = ("shout",)
+        HELP = "Upper case, times."
+
+        def __init__(self, times: int = 1, **kw):
+            super().__init__(**kw)
+            self.times = times
+
+        def upscale_texts(self, texts):
+            return [[t.upper()] * self.times for t in texts]
+
+    register_upscaler(Shout)
+    try:
+        assert upscale_plain(["a cat; dog"], ["shout;times=2;part=positive"], CPU) == [
+            "A CAT; dog", "A CAT; dog"]
+        assert main(["--prompt-upscaler-help", "shout"]) == 0
+        assert "times: int = 1" in capsys.readouterr().out
+    finally:
+        prompt_registry.unregister("prompt-upscaler", "shout")
