@@ -147,12 +147,18 @@ def test_embedded_weighter_applies_to_its_prompt_only(tiny_models, tmp_path):
     (["--prompt-weighter", "compel;syntax=bad"], 'argument "syntax" must be'),
     (["--prompt-weighter", "sd-embed;x=1"], "unknown argument 'x'"),
     (["--prompt-weighter", "llm4gen;encoder=huge"], 'argument "encoder" must be one of'),
-    (["--prompt-weighter", "llm4gen;weighter=sd-embed;llm-dtype=float16"],
+    (["--prompt-weighter", "llm4gen;weighter=sd-embed;llm-dtype=float16;projector=PROJ"],
      "llm4gen prompt weighter (the RankGen encoder and LLM4GEN projector) is not supported yet"),
-    (["--prompts", "<weighter: llm4gen;encoder=base-all> a cat"], "is not supported yet"),
+    (["--prompts", "<weighter: llm4gen;encoder=base-all;projector=PROJ> a cat"],
+     "is not supported yet"),
+    (["--prompt-weighter", "llm4gen;projector=/nonexistent/dir"],
+     'llm4gen: cannot get the projector "projector.pth" from "/nonexistent/dir"'),
 ])
 def test_weighter_errors_are_one_line(tiny_models, tmp_path, capsys, args, message):
-    rc = main([tiny_models.sd, *FAST, *args, "-o", str(tmp_path)])
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "projector.pth").write_bytes(b"stand-in")
+    args = [a.replace("PROJ", str(tmp_path / "proj")) for a in args]
+    rc = main([tiny_models.sd, *FAST, *args, "-o", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert rc != 0 and message in err and "Traceback" not in err
 

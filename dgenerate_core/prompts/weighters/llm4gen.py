@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from dgenerate_core.errors import NotSupportedYet
+from dgenerate_core.errors import ModelError, NotSupportedYet
 from dgenerate_core.prompts.base import PromptWeighter, register_weighter
 from dgenerate_core.prompts.weighters.sdembed import SD_TYPES
 
@@ -53,10 +54,41 @@ class Llm4GenWeighter(PromptWeighter):
             raise ValueError('argument "weighter" must be "sd-embed" or "compel"')
         self.encoder = encoder
         self.projector = projector
+        self.subfolder = projector_subfolder
+        self.revision = projector_revision
+        self.weight_name = projector_weight_name
+        self.token = token
         self.weighter = weighter
         self.llm_dtype = llm_dtype
 
+    @property
+    def encoder_repo(self) -> str:
+        """The Hugging Face repository of the RankGen encoder variant."""
+        return f"kalpeshk2011/rankgen-t5-{self.encoder}"
+
+    def projector_file(self) -> str:
+        """The projector weights: a file, a file in a folder, or one from the hub (offline:
+        only from the local cache)."""
+        if os.path.isfile(self.projector):
+            return self.projector
+        parts = [self.projector] + ([self.subfolder] if self.subfolder else [])
+        if os.path.isdir(self.projector):
+            path = os.path.join(*parts, self.weight_name)
+            if not os.path.isfile(path):
+                raise ModelError(f'llm4gen: no projector file "{path}"')
+            return path
+        from huggingface_hub import hf_hub_download
+
+        try:
+            return hf_hub_download(self.projector, self.weight_name, subfolder=self.subfolder,
+                                   revision=self.revision, token=self.token,
+                                   local_files_only=self.local_files_only)
+        except Exception as ex:  # hub errors (offline, missing repo or file) as one line
+            raise ModelError(f'llm4gen: cannot get the projector "{self.weight_name}" from '
+                             f'"{self.projector}": {type(ex).__name__}') from None
+
     def apply(self, pipe: Any, kwargs: dict[str, Any], refiner: bool = False) -> None:
+        self.projector_file()
         raise NotSupportedYet("the llm4gen prompt weighter (the RankGen encoder and LLM4GEN "
                               "projector)")
 
