@@ -156,15 +156,15 @@ def help_listing(option: str, names: list[str]) -> int:
 
         print(format_processor_help(option[2:].split("-")[0], names))
         return 0
-    if option in ("--prompt-weighter-help", "--prompt-upscaler-help"):
-        from dgenerate_core.prompts.helptext import format_help
-
-        print(format_help(option[2:-5], names))
-        return 0
     if option == "--sub-command-help":
         from dgenerate_core.subcommands import format_sub_command_help
 
         print(format_sub_command_help(names))
+        return 0
+    if option in ("--prompt-weighter-help", "--prompt-upscaler-help"):
+        from dgenerate_core.prompts.helptext import format_help
+
+        print(format_help(option[2:-5], names))
         return 0
     if option in REFERENCE_NAMES:
         return _print_reference_listing(option, names)

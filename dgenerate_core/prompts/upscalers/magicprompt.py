@@ -60,8 +60,9 @@ class MagicPromptUpscaler(LLMUpscaler):
             raise ValueError('argument "dtype" must be one of: ' + ", ".join(DTYPES))
         if max_batch is not None and max_batch < 1:
             raise ValueError('argument "max-batch" must be at least 1 or None')
+        self.quantizer = quantizer
         if quantizer:
-            raise NotSupportedYet('magicprompt "quantizer"')
+            self._quantization()  # checks the URI now
         self.model_path = model
         self.dtype = dtype
         self.seed = seed
@@ -70,6 +71,16 @@ class MagicPromptUpscaler(LLMUpscaler):
         self.batch_size = (max_batch or 10 ** 9) if batch else 1
         self.device = device or self.default_device
         self._loaded: tuple[Any, Any] | None = None
+
+    def _quantization(self) -> dict[str, Any]:
+        """``from_pretrained`` keywords for ``quantizer=`` (the quantizers package)."""
+        if not self.quantizer:
+            return {}
+        try:
+            from dgenerate_core.quantizers import configs
+        except ImportError:  # quantization not built in this tree
+            raise NotSupportedYet('magicprompt "quantizer"') from None
+        return configs.transformers_quantization(self.quantizer, 'magicprompt "quantizer"')
 
     def _load(self) -> tuple[Any, Any]:
         if self._loaded is None:
@@ -82,7 +93,7 @@ class MagicPromptUpscaler(LLMUpscaler):
                                                     local_files_only=self.local_files_only)
                 model = AutoModelForCausalLM.from_pretrained(
                     self.model_path, dtype=getattr(torch, self.dtype),
-                    local_files_only=self.local_files_only)
+                    local_files_only=self.local_files_only, **self._quantization())
             except (OSError, ValueError) as ex:
                 first = str(ex).strip().splitlines()[0] if str(ex).strip() else ""
                 raise ModelError(f'magicprompt: cannot load the model "{self.model_path}": '
@@ -90,7 +101,9 @@ class MagicPromptUpscaler(LLMUpscaler):
             if tok.pad_token is None:
                 tok.pad_token = tok.eos_token
             tok.padding_side = "left"
-            model.to(self.device).eval()
+            if not self.quantizer:  # quantized models are placed by their config
+                model.to(self.device)
+            model.eval()
             self._loaded = (tok, model)
         return self._loaded
 
