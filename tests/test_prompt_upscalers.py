@@ -259,3 +259,16 @@ def test_a_registered_upscaler_class_is_used_like_a_built_in(capsys):
         assert "times: int = 1" in capsys.readouterr().out
     finally:
         prompt_registry.unregister("prompt-upscaler", "shout")
+
+
+def test_magicprompt_quantizer(gpt2, monkeypatch):
+    if importlib.util.find_spec("dgenerate_core.quantizers") is None:
+        assert main(["--sub-command", "prompt-upscale", "--prompts", "a cat", "-u",
+                     _magic(gpt2, quantizer="'sdnq;type=int8'")]) != 0
+        return
+    from dgenerate_core.prompts.expand import UpscalerCache
+
+    monkeypatch.setenv("SDNQ_USE_TORCH_COMPILE", "0")
+    upscaler = UpscalerCache(CPU).get(_magic(gpt2, seed=1, quantizer="'sdnq;type=int8'"), "-u")
+    assert len(upscaler.upscale([("a cat", None)])[0]) == 1
+    assert getattr(upscaler._loaded[1].config, "quantization_config", None) is not None
