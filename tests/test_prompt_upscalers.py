@@ -272,3 +272,24 @@ def test_magicprompt_quantizer(gpt2, monkeypatch):
     upscaler = UpscalerCache(CPU).get(_magic(gpt2, seed=1, quantizer="'sdnq;type=int8'"), "-u")
     assert len(upscaler.upscale([("a cat", None)])[0]) == 1
     assert getattr(upscaler._loaded[1].config, "quantization_config", None) is not None
+
+
+def test_listings_and_dynamicprompts_import_nothing_heavy():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, json, io, contextlib\n"
+        "from dgenerate_core.cli import main\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    codes = [main(a) for a in (['--prompt-weighter-help', 'compel', 'sd-embed'],\n"
+        "             ['--prompt-upscaler-help', 'magicprompt'], ['--sub-command',\n"
+        "             'prompt-upscale', '--prompts', 'a {b|c}', '-u', 'dynamicprompts'])]\n"
+        "print(json.dumps([codes, sorted(sys.modules)]))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    codes, modules = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert codes == [0, 0, 0]
+    assert not [m for m in modules if m.split(".")[0] in ("torch", "diffusers", "transformers",
+                                                          "compel")]

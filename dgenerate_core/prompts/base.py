@@ -89,7 +89,7 @@ class PromptUpscaler(PromptPlugin):
     COMBINE = "zip"
 
     def __init__(self, part: str = "both", local_files_only: bool = False,
-                 default_device: str = "cpu", loaded_by_name: str | None = None) -> None:
+                 default_device: str | None = None, loaded_by_name: str | None = None) -> None:
         if part not in ("both", "positive", "negative"):
             raise ValueError('argument "part" must be one of: both, positive, negative')
         self.part = part

@@ -94,12 +94,9 @@ def prompt_upscale(args: Sequence[str], prog: str = "prompt-upscale", offline: b
         from dgenerate_core import plugins
 
         plugins.load_plugin_modules(ns.plugin_modules)
-    device = ns.device
-    if device is None:
-        from dgenerate_core.pipelines.device import default_device
-
-        device = default_device()
-    context = {"local_files_only": offline or ns.offline_mode, "default_device": device}
+    # no device given: the upscalers that run models pick the best one (dynamicprompts alone
+    # never imports torch)
+    context = {"local_files_only": offline or ns.offline_mode, "default_device": ns.device}
     prompts = upscale_plain(ns.prompts, ns.upscalers, context)
     if setp is not None:
         return prompts, setp

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from dgenerate_core.errors import ModelError, NotSupportedYet
+from dgenerate_core.pipelines.device import default_device
 from dgenerate_core.prompts.base import register_upscaler
 from dgenerate_core.prompts.upscalers.llm import LLMUpscaler, quiet_transformers
 
@@ -69,7 +70,7 @@ class MagicPromptUpscaler(LLMUpscaler):
         self.top_k = top_k
         self.top_p = top_p
         self.batch_size = (max_batch or 10 ** 9) if batch else 1
-        self.device = device or self.default_device
+        self._device = device
         self._loaded: tuple[Any, Any] | None = None
 
     def _quantization(self) -> dict[str, Any]:
@@ -81,6 +82,11 @@ class MagicPromptUpscaler(LLMUpscaler):
         except ImportError:  # quantization not built in this tree
             raise NotSupportedYet('magicprompt "quantizer"') from None
         return configs.transformers_quantization(self.quantizer, 'magicprompt "quantizer"')
+
+    @property
+    def device(self) -> str:
+        """``device=``, else --device, else the best device here."""
+        return self._device or self.default_device or default_device()
 
     def _load(self) -> tuple[Any, Any]:
         if self._loaded is None:

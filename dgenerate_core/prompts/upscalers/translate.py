@@ -7,6 +7,7 @@ import importlib.util
 from typing import Any
 
 from dgenerate_core.errors import DgenerateError, ModelError
+from dgenerate_core.pipelines.device import default_device
 from dgenerate_core.prompts.base import PromptUpscaler, register_upscaler
 from dgenerate_core.prompts.upscalers.llm import quiet_transformers
 
@@ -63,8 +64,13 @@ class TranslateUpscaler(PromptUpscaler):
         self.target = language_code(output, "output")
         self.provider = provider
         self.batch_size = (max_batch or 10 ** 9) if batch else 1
-        self.device = device or self.default_device
+        self._device = device
         self._loaded: Any = None
+
+    @property
+    def device(self) -> str:
+        """``device=``, else --device, else the best device here."""
+        return self._device or self.default_device or default_device()
 
     @property
     def model_name(self) -> str:
