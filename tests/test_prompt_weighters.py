@@ -182,3 +182,24 @@ def test_textual_inversion_tokens_with_weighters(tiny_models, tmp_path):
     compel = _image(tiny_models, tmp_path, "sd", "c", *ti, "--prompt-weighter", "compel",
                     "--prompts", "a (<tiny-ti>)1.3 cat")
     assert compel.shape == (64, 64, 3)
+
+
+def test_second_model_weighters(tiny_models, tmp_path, monkeypatch):
+    from dgenerate_core.render import prompted
+
+    used = []
+    real = prompted.get_weighter
+
+    def spy(job, uri, model_type, option):
+        used.append((uri, option))
+        return real(job, uri, model_type, option)
+
+    monkeypatch.setattr(prompted, "get_weighter", spy)
+    base = [tiny_models.sdxl, "--model-type", "sdxl", "--sdxl-refiner", tiny_models.sdxl_refiner,
+            *FAST, "--prompts", "a (cat)1.2"]
+    assert main(base + ["--second-model-prompt-weighter", "compel", "-o", str(tmp_path)]) == 0
+    assert used == [("compel", "--second-model-prompt-weighter")]
+    used.clear()
+    assert main(base + ["--second-model-prompt-weighter", "compel", "--second-model-prompts",
+                        "<weighter: sd-embed> a (dog:1.2)", "-o", str(tmp_path)]) == 0
+    assert used == [("sd-embed", "--second-model-prompt-weighter")]
