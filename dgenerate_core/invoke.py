@@ -144,13 +144,26 @@ def invoke_dgenerate(argv: Sequence[str], in_script: bool = False,
 
     for text in opts.image_seeds or []:
         parse_for_options(text, opts)
+    from dgenerate_core.prompts.checks import check_prompt_options
+
+    check_prompt_options(opts, opts.model_type or "sd")
     folder = os.path.expanduser(opts.output_path or "./output")
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise UsageError(f'--output-path: "{folder}" exists and is not a folder')
     return _render(opts)
 
 
+def _upscale_prompts(opts: Any) -> None:
+    """Run the prompt upscalers (they may expand one prompt into several) before the plan."""
+    from dgenerate_core.pipelines.device import resolve_device
+    from dgenerate_core.prompts.expand import upscale_options
+
+    upscale_options(opts, {"local_files_only": bool(getattr(opts, "offline_mode", False)),
+                           "default_device": resolve_device(opts.device, check=False)})
+
+
 def _render(opts: Any) -> InvocationResult:
+    _upscale_prompts(opts)
     pset = load_pipelines(opts)
     seeds = resolve_seeds(opts)
     steps = build_plan(opts, seeds, bool(getattr(pset, "has_refiner", False)))

@@ -75,19 +75,21 @@ def _upscaler(names: str, which: str, **kw) -> OptionSpec:
     return option(names, LIST, "prompts",
                   f"Prompt upscaler URIs chained in order over {which}; they may expand one "
                   "prompt into several.", metavar="PROMPT_UPSCALER_URI", parse=v.URI,
-                  default_text="--prompt-upscaler", **kw)
+                  default_text="--prompt-upscaler", implemented=True, **kw)
 
 
 PROMPT_OPTIONS: tuple[OptionSpec, ...] = (
     option("-pw --prompt-weighter", ONE, "prompts",
            "Prompt weighter URI (e.g. compel, sd-embed) enabling weighting syntax and long "
-           "prompts.", metavar="PROMPT_WEIGHTER_URI", parse=v.URI),
+           "prompts.", metavar="PROMPT_WEIGHTER_URI", parse=v.URI, implemented=True),
     option("-pw2 --second-model-prompt-weighter", ONE, "prompts",
            "Prompt weighter URI for the SDXL refiner or Stable Cascade decoder.",
-           metavar="PROMPT_WEIGHTER_URI", parse=v.URI, requires_any=SECOND_MODEL),
+           metavar="PROMPT_WEIGHTER_URI", parse=v.URI, requires_any=SECOND_MODEL,
+           implemented=True),
     option("--prompt-weighter-help", OPTLIST, "prompts",
            "List the prompt weighters, or document the named ones. Use alone or with "
-           "--plugin-modules.", metavar="PROMPT_WEIGHTER_NAMES", parse=v.STR),
+           "--plugin-modules.", metavar="PROMPT_WEIGHTER_NAMES", parse=v.STR,
+           implemented=True),
     _upscaler("-pu --prompt-upscaler --prompt-upscalers", "every prompt"),
     _upscaler("-pu2 --second-model-prompt-upscaler --second-model-prompt-upscalers",
               "--second-model-prompts", requires_any=SECOND_MODEL),
@@ -97,7 +99,8 @@ PROMPT_OPTIONS: tuple[OptionSpec, ...] = (
     _upscaler("--third-prompt-upscaler --third-prompt-upscalers", "--third-prompts"),
     option("--prompt-upscaler-help", OPTLIST, "prompts",
            "List the prompt upscalers, or document the named ones. Use alone or with "
-           "--plugin-modules.", metavar="PROMPT_UPSCALER_NAMES", parse=v.STR),
+           "--plugin-modules.", metavar="PROMPT_UPSCALER_NAMES", parse=v.STR,
+           implemented=True),
     option("-p --prompts", LIST, "prompts",
            "Prompts to try in turn, each 'positive; negative'.", metavar="PROMPT", parse=v.STR,
            product=True, default=[""], default_text="an empty prompt", implemented=True),

@@ -14,6 +14,7 @@ from typing import Any
 
 from dgenerate_core import __version__
 from dgenerate_core.render.plan import split_prompt
+from dgenerate_core.render.prompted import clean
 
 #: diffusers scheduler class -> the Automatic1111 sampler name
 SAMPLERS = {
@@ -51,7 +52,7 @@ def sampler_name(scheduler: Any) -> str:
 
 def parameters_text(step: Any, model_path: str, size: tuple[int, int], scheduler: Any) -> str:
     """The ``parameters`` text of one output image of ``step``."""
-    positive, negative = split_prompt(step["prompts"])
+    positive, negative = split_prompt(clean(step["prompts"]))
     fields = [("Steps", step["inference_steps"]), ("Sampler", sampler_name(scheduler)),
               ("CFG scale", step["guidance_scales"]), ("Seed", step["seeds"]),
               ("Size", f"{size[0]}x{size[1]}")]

@@ -100,15 +100,19 @@ def add_micro_conditioning(call: CallBuilder, step: Any, refiner: bool) -> None:
 
 
 def add_common(call: CallBuilder, step: Any, opts: Any, generator: Any, batch_size: int,
-               progress: Callable | None) -> None:
-    """Steps, guidance, generator, batch size, rescale, clip skip, sequence length, progress."""
+               progress: Callable | None, weighted: bool = False) -> None:
+    """Steps, guidance, generator, batch size, rescale, clip skip, sequence length, progress.
+
+    ``weighted``: a prompt weighter takes the clip skip (and the prompts) out of the call."""
     call.kwargs["num_inference_steps"] = int(step["inference_steps"])
     call.optional("guidance_scale", step["guidance_scales"])
     call.kwargs["generator"] = generator
     call.require("num_images_per_prompt", batch_size, "--batch-size")
     if step["guidance_rescales"] is not None:
         call.require("guidance_rescale", step["guidance_rescales"], "--guidance-rescales")
-    if step["clip_skips"] is not None:
+    if step["clip_skips"] is not None and weighted:
+        call.kwargs["clip_skip"] = step["clip_skips"]
+    elif step["clip_skips"] is not None:
         call.require("clip_skip", step["clip_skips"], "--clip-skips")
     length = getattr(opts, "max_sequence_length", None)
     if length is not None:

@@ -25,6 +25,7 @@ from dgenerate_core.render.pag import pag_pipeline, pag_refiner
 from dgenerate_core.seeds.load import _hooks, load_seed_frames
 from dgenerate_core.seeds.rules import parse_for_options
 from dgenerate_core.render.sigmas import add_sigmas
+from dgenerate_core.render.prompted import apply_embedded, clean, weigh, weighter_uri
 
 
 @dataclass
@@ -42,6 +43,7 @@ class RenderJob:
     images: list[str] = field(default_factory=list)
     animations: list[str] = field(default_factory=list)
     last_pipe: Any = None  # the main pipeline called last (for \save_modules)
+    weighters: dict = field(default_factory=dict)
 
 
 class _StepView(Mapping[str, Any]):
@@ -294,10 +296,14 @@ def run_step(job: RenderJob, step: Step, seed: Any, mode: str, size: Any) -> Any
                    and getattr(pset, "controls", None) is None   # the manual: edit mode with ControlNets
                    and pset.accepts(pipe, "denoising_end"))
     call = CallBuilder(pipe, pset.accepts, pset.model_type, mode)
-    add_prompts(call, step["prompts"], step["second_prompts"], step["third_prompts"])
+    add_prompts(call, clean(step["prompts"]), clean(step["second_prompts"]),
+                clean(step["third_prompts"]))
+    weighted = bool(weighter_uri(job, step, False))
     add_common(call, step, job.opts, _generator(pset.device, step["seeds"]), batch,
-               _progress(int(step["inference_steps"])))
+               _progress(int(step["inference_steps"])), weighted=weighted)
     add_sigmas(call, step["sigmas"], "--sigmas")
+    if weighted:
+        weigh(job, step, pipe, call.kwargs, second_model=False)
     seed, size = _add_seed_inputs(call, job, step, seed, size, batch)
     add_micro_conditioning(call, step, refiner=False)
 
@@ -342,13 +348,16 @@ def _run_refiner(job: RenderJob, step: Step, refiner: Any, base_out: Any, seed: 
     _apply_freeu(refiner, step["sdxl_refiner_freeu_params"], "--sdxl-refiner-freeu-params")
     view = _refiner_view(step)
     call = CallBuilder(refiner, pset.accepts, "sdxl", f"{mode} refiner")
-    prompt = step["second_model_prompts"] or step["prompts"]
-    second = step["second_model_second_prompts"] or step["second_prompts"]
+    prompt = clean(step["second_model_prompts"] or step["prompts"])
+    second = clean(step["second_model_second_prompts"] or step["second_prompts"])
     add_prompts(call, prompt, second, None, second_dest="second_model_second_prompts")
     opts_view = _NoSequenceLength(job.opts)
+    weighted = bool(weighter_uri(job, step, True))
     add_common(call, view, opts_view, _generator(pset.device, step["seeds"]), batch,
-               _progress(int(view["inference_steps"])))
+               _progress(int(view["inference_steps"])), weighted=weighted)
     add_sigmas(call, step["sdxl_refiner_sigmas"], "--sdxl-refiner-sigmas")
+    if weighted:
+        weigh(job, step, refiner, call.kwargs, second_model=True)
     add_micro_conditioning(call, step, refiner=True)
     call.kwargs["image"] = base_out if cooperative else list(base_out)
     if cooperative:
@@ -479,11 +488,12 @@ def _render_animated(job: RenderJob, step: Step, frames: Any) -> None:
 def render(job: RenderJob) -> list[str]:
     """Run every step of ``job``; returns the absolute paths of the images written."""
     current: tuple[int | None, Any] = (None, None)
-    for step in job.steps:
-        current = _load(job, step, current)
+    for planned in job.steps:
+        step, step_job = apply_embedded(job, planned)
+        current = _load(step_job, step, current)
         frames = current[1]
         if frames is not None and frames.animated:
-            _render_animated(job, step, frames)
+            _render_animated(step_job, step, frames)
         else:
-            _render_still(job, step, next(frames.frames()) if frames is not None else None)
+            _render_still(step_job, step, next(frames.frames()) if frames is not None else None)
     return job.images

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dgenerate_core.errors import NotSupportedYet
 from dgenerate_core.processors.helptext import format_processor_help
+from dgenerate_core.prompts.helptext import format_help as format_prompt_help
 from dgenerate_core.registries.listings import LISTINGS, REFERENCE_NAMES, SCRIPT_LISTINGS  # noqa: F401
 from dgenerate_core.script import helpformat
 from dgenerate_core.subcommands.registry import format_sub_command_help
+
 
 def _print_reference_listing(option: str, names: list[str]) -> int:
     what, available = REFERENCE_NAMES[option]
@@ -25,6 +27,9 @@ def help_listing(option: str, names: list[str]) -> int:
         return 0
     if option == "--sub-command-help":
         print(format_sub_command_help(names))
+        return 0
+    if option in ("--prompt-weighter-help", "--prompt-upscaler-help"):
+        print(format_prompt_help(option[2:-5], names))
         return 0
     if option in REFERENCE_NAMES:
         return _print_reference_listing(option, names)

@@ -10,6 +10,7 @@ from dgenerate_core import plugins
 from dgenerate_core.errors import NotSupportedYet, UsageError
 from dgenerate_core.registries.subcommands import builtin_sub_commands, register_sub_command
 from dgenerate_core.subcommands import image_process  # noqa: F401 - registers image-process
+from dgenerate_core.subcommands import prompt_upscale  # noqa: F401 - registers prompt-upscale
 from dgenerate_core.subcommands.base import SubCommand
 
 WIDTH = 100
@@ -25,8 +26,6 @@ class NotBuiltSubCommand(SubCommand):
                              "from its own metadata or a config written by --output-configs.",
         "civitai-links": "List the direct download links of every model file on a CivitAI "
                          "model page.",
-        "prompt-upscale": "Run prompt upscalers on prompts and print the results, without "
-                          "generating images.",
         "to-diffusers": "Save a single file checkpoint or a Hugging Face model as a diffusers "
                         "folder.",
     }

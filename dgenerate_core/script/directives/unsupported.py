@@ -6,9 +6,6 @@ from dgenerate_core.errors import NotSupportedYet
 from dgenerate_core.registries.script import builtin
 
 ALIASES = {
-    "prompt_upscale": ("prompt-upscale", """
-Upscale (expand) prompts with prompt upscalers, like the prompt-upscale sub-command; with
---setp NAME the results are stored as a list in a template variable. See \\prompt_upscale --help."""),
     "to_diffusers": ("to-diffusers", """
 Save a model (a single file checkpoint or a Hugging Face repository) as a diffusers folder, like
 the to-diffusers sub-command. See \\to_diffusers --help."""),

@@ -1,0 +1,68 @@
+"""The prompt weighter and prompt upscaler registries (ground floor: plain data).
+
+Each registry maps a name to a class. Built-ins and plugins fill it through the same call,
+:func:`register`; the built-in modules are named here only as strings (``FILLERS``) and imported
+the first time a registry is read, so this module imports nothing of the engine and the option
+validator can ask for names without importing the prompts package.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+KINDS = ("prompt-weighter", "prompt-upscaler")
+
+#: modules (dotted names) whose import registers the built-ins of a kind
+FILLERS: dict[str, list[str]] = {
+    "prompt-weighter": ["dgenerate_core.prompts.weighters"],
+    "prompt-upscaler": ["dgenerate_core.prompts.upscalers"],
+}
+
+_TABLES: dict[str, dict[str, type]] = {kind: {} for kind in KINDS}
+_FILLED: set[str] = set()
+
+
+def _check(kind: str) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"unknown registry kind {kind!r}")
+
+
+def register(kind: str, cls: type, names: tuple[str, ...] | None = None) -> type:
+    """Register ``cls`` under ``names`` (default: ``cls.NAMES``); a later name wins."""
+    _check(kind)
+    for name in names or tuple(getattr(cls, "NAMES", ())):
+        _TABLES[kind][name] = cls
+    return cls
+
+
+def unregister(kind: str, name: str) -> None:
+    """Forget ``name`` (a plugin unloaded, a test cleaning up)."""
+    _check(kind)
+    _TABLES[kind].pop(name, None)
+
+
+def _fill(kind: str) -> None:
+    if kind in _FILLED:
+        return
+    _FILLED.add(kind)
+    for module in FILLERS[kind]:
+        importlib.import_module(module)
+
+
+def classes(kind: str, include_hidden: bool = False) -> dict[str, type]:
+    """Name -> class of ``kind``, sorted by name (built-ins loaded on first use)."""
+    _check(kind)
+    _fill(kind)
+    table = {n: c for n, c in _TABLES[kind].items()
+             if include_hidden or not getattr(c, "HIDDEN", False)}
+    return dict(sorted(table.items()))
+
+
+def names(kind: str) -> list[str]:
+    """The listed names of ``kind``."""
+    return list(classes(kind))
+
+
+def lookup(kind: str, name: str) -> type | None:
+    """The class registered as ``name``, or None."""
+    return classes(kind, include_hidden=True).get(name)

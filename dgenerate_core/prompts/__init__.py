@@ -1,0 +1,11 @@
+"""Prompts: the embedded ``<name: value>`` arguments, prompt weighters (``weighters/``) and prompt
+upscalers (``upscalers/``). Their registries live on the ground floor
+(:mod:`dgenerate_core.prompt_registry`); the built-in classes register themselves through
+:func:`register_weighter` / :func:`register_upscaler`, the same calls a plugin uses.
+"""
+
+from dgenerate_core.prompts.base import (
+    PromptUpscaler, PromptWeighter, build, register_upscaler, register_weighter,
+)
+
+__all__ = ["PromptUpscaler", "PromptWeighter", "build", "register_upscaler", "register_weighter"]
