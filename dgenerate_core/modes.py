@@ -28,12 +28,11 @@ REFERENCE_NAMES: dict[str, tuple[str, tuple[str, ...]]] = {
     "--prompt-weighter-help": ("prompt weighters", ("compel", "llm4gen", "sd-embed")),
     "--prompt-upscaler-help": ("prompt upscalers", (
         "attention", "dynamicprompts", "magicprompt", "translate")),
-    "--quantizer-help": ("quantizers", ("bnb", "sdnq")),
     "--sub-command-help": ("sub-commands", (
         "auto1111-metadata", "civitai-links", "image-process", "prompt-upscale", "to-diffusers")),
 }
 SCRIPT_LISTINGS = ("--directives-help", "--functions-help", "--templates-help")
-LISTINGS = SCRIPT_LISTINGS + tuple(REFERENCE_NAMES)
+LISTINGS = SCRIPT_LISTINGS + tuple(REFERENCE_NAMES) + ("--quantizer-help",)
 MODE_FLAGS = ("--file", "--shell", "--no-stdin")
 _GLOB_CHARS = ("*", "?", "[")
 
@@ -155,6 +154,11 @@ def help_listing(option: str, names: list[str]) -> int:
         from dgenerate_core.processors.helptext import format_processor_help
 
         print(format_processor_help(option[2:].split("-")[0], names))
+        return 0
+    if option == "--quantizer-help":
+        from dgenerate_core.quantizers import format_quantizer_help
+
+        print(format_quantizer_help(names))
         return 0
     if option == "--sub-command-help":
         from dgenerate_core.subcommands import format_sub_command_help

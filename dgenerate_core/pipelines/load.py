@@ -17,6 +17,7 @@ from dgenerate_core.pipelines.pipelineset import PipelineSet
 from dgenerate_core.pipelines.schedulers import remember_original
 from dgenerate_core.pipelines.source import Source, classify, hf_cache_dir, load_errors, localize
 from dgenerate_core.pipelines.uris import parse_uri
+from dgenerate_core.quantizers import QuantPlan, make_plan, pipeline_config
 
 _LOG = logging.getLogger("dgenerate")
 _TRANSFORMERS = {"sd3": "SD3Transformer2DModel", "flux": "FluxTransformer2DModel"}
@@ -45,6 +46,10 @@ class LoadSpec:
     textual_inversions: tuple[str, ...] = ()
     sdxl_refiner: str | None = None
     second_model_text_encoders: tuple[str, ...] = ()
+    quantizer: str | None = None
+    quantizer_map: tuple[str, ...] = ()
+    second_model_quantizer: str | None = None
+    second_model_quantizer_map: tuple[str, ...] = ()
     safety_checker: bool = False
     model_cpu_offload: bool = False
     model_sequential_offload: bool = False
@@ -168,9 +173,11 @@ def _build(spec: LoadSpec) -> PipelineSet:
                     "model_path")
     cls = getattr(diffusers, info.class_name("txt2img"))
     shared = not (spec.loras or spec.textual_inversions)  # those change weights in place
+    plan = make_plan(spec.quantizer, spec.quantizer_map)
     d = components.Defaults(spec.variant, spec.dtype or "auto", device, spec.auth_token,
-                            spec.offline_mode, None if kind == "file" else spec.model_path)
+                            spec.offline_mode, None if kind == "file" else spec.model_path, plan)
     overrides = _component_overrides(spec, info, cls, d, shared)
+    overrides.update(_quantization(cls, plan, overrides))
     _LOG.debug("loading %s model %s (%s, %s)", info.name, spec.model_path, device, dtype)
     base = _load_main(spec, info, cls, kind, overrides, dtype)
     if spec.loras:
@@ -188,6 +195,15 @@ def _build(spec: LoadSpec) -> PipelineSet:
                                      spec.second_model_cpu_offload)
         _place(refiner, device, offload_refiner)
     return PipelineSet(base, info, spec.model_path, device, dtype, refiner, offload, offload_refiner)
+
+
+def _quantization(cls: Any, plan: QuantPlan, overrides: dict[str, Any]) -> dict[str, Any]:
+    """``quantization_config=`` for the pipeline's own submodules that the plan names (components
+    given by URI were loaded, and quantized, on their own)."""
+    params = inspect.signature(cls.__init__).parameters
+    entries = {name: q for name, q in plan.entries if name in params and name not in overrides}
+    config = pipeline_config(entries, plan.option)
+    return {} if config is None else {"quantization_config": config}
 
 
 def _component_overrides(spec: LoadSpec, info: ModelTypeInfo, cls: Any, d: components.Defaults,
@@ -271,9 +287,12 @@ def _load_refiner(spec: LoadSpec, d: components.Defaults, device: str, dtype: An
     location = localize(uri.concept, "--sdxl-refiner", d.offline, d.token)
     kind = classify(location, "--sdxl-refiner", uri.raw)
     rdtype = resolve_dtype(uri.get_dtype(spec.dtype), device)
+    plan = make_plan(spec.second_model_quantizer, spec.second_model_quantizer_map,
+                     "--second-model-quantizer", "--second-model-quantizer-map")
     rd = components.Defaults(d.variant, uri.get_dtype(spec.dtype) or "auto", device, d.token, d.offline,
-                             None if kind == "file" else uri.concept)
+                             None if kind == "file" else uri.concept, plan)
     overrides = components.text_encoder_overrides(list(spec.second_model_text_encoders), cls, rd)
+    overrides.update(_quantization(cls, plan, overrides))
     path = os.path.expanduser(location) if kind != "repo" else location
     with load_errors("--sdxl-refiner", uri.raw, d.offline):
         if kind == "file":
