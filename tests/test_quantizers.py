@@ -182,3 +182,28 @@ def test_bad_text_encoder_quantizer_names_the_option(tiny_models):
     te = f"CLIPTextModel;model={tiny_models.sd};subfolder=text_encoder;quantizer='sdnq;type=x'"
     with pytest.raises(DgenerateError, match='^--text-encoders quantizer= "sdnq;type=x": '):
         load_pipelines(opts(tiny_models.sd, text_encoders=[te]))
+
+
+@pytest.mark.skipif(not HAVE_SDNQ, reason="sdnq is not installed")
+def test_second_model_quantizer_reaches_only_the_refiner(tiny_models):
+    pset = load_pipelines(opts(tiny_models.sdxl, "sdxl", sdxl_refiner=tiny_models.sdxl_refiner,
+                               second_model_quantizer="sdnq;type=int8",
+                               second_model_quantizer_map=["unet"]))
+    refiner = pset.refiner("img2img")
+    assert _sdnq_layers(refiner.unet) and not _sdnq_layers(refiner.text_encoder_2)
+    assert not _sdnq_layers(pset.base.unet)
+
+
+@pytest.mark.skipif(not HAVE_SDNQ, reason="sdnq is not installed")
+def test_controlnets_are_quantized_only_when_the_map_or_uri_says(tiny_models, tmp_path):
+    from tiny_control import build_sd_controlnet
+
+    net = str(tmp_path / "controlnet")
+    build_sd_controlnet(tiny_models.sd).save_pretrained(net)
+    plain = load_pipelines(opts(tiny_models.sd, quantizer="sdnq", control_nets=[net]))
+    assert _sdnq_layers(plain.base.unet) and not _sdnq_layers(plain.controls.model)
+    mapped = load_pipelines(opts(tiny_models.sd, quantizer="sdnq",
+                                 quantizer_map=["controlnet"], control_nets=[net]))
+    assert _sdnq_layers(mapped.controls.model) and not _sdnq_layers(mapped.base.unet)
+    own = load_pipelines(opts(tiny_models.sd, control_nets=[net + ";quantizer='sdnq;type=uint4'"]))
+    assert {m.sdnq_dequantizer.weights_dtype for m in _sdnq_layers(own.controls.model)} == {"uint4"}
