@@ -146,6 +146,7 @@ def test_bnb_8bit_text_encoder_on_cpu(tiny_models, plain_image):
     assert "Linear8bitLt" not in _classes(pset.base.unet)
     image = run(pset.base, "txt2img")
     assert np.abs(image - plain_image).mean() < 0.02
+    assert np.isfinite(run(pset.get("img2img"), "img2img")).all()  # from_pipe keeps 8-bit
 
 
 @pytest.mark.skipif(not HAVE_BNB, reason="bitsandbytes is not installed")
@@ -207,3 +208,11 @@ def test_controlnets_are_quantized_only_when_the_map_or_uri_says(tiny_models, tm
     assert _sdnq_layers(mapped.controls.model) and not _sdnq_layers(mapped.base.unet)
     own = load_pipelines(opts(tiny_models.sd, control_nets=[net + ";quantizer='sdnq;type=uint4'"]))
     assert {m.sdnq_dequantizer.weights_dtype for m in _sdnq_layers(own.controls.model)} == {"uint4"}
+
+
+def test_single_file_parts_cannot_be_quantized_yet(tiny_models):
+    from dgenerate_core.errors import NotSupportedYet
+
+    with pytest.raises(NotSupportedYet, match="--quantizer for the unet inside a single file"):
+        load_pipelines(opts(tiny_models.sd_single_file, original_config=tiny_models.sd,
+                            quantizer="sdnq"))

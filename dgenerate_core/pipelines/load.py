@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass, fields
 from typing import Any, Callable
 
-from dgenerate_core.errors import DgenerateError, ModelError, UsageError
+from dgenerate_core.errors import DgenerateError, ModelError, NotSupportedYet, UsageError
 from dgenerate_core.pipelines import adapters, components
 from dgenerate_core.pipelines.cache import get_cache
 from dgenerate_core.pipelines.device import dtype_kwargs, is_accelerator, resolve_device, resolve_dtype
@@ -177,7 +177,10 @@ def _build(spec: LoadSpec) -> PipelineSet:
     d = components.Defaults(spec.variant, spec.dtype or "auto", device, spec.auth_token,
                             spec.offline_mode, None if kind == "file" else spec.model_path, plan)
     overrides = _component_overrides(spec, info, cls, d, shared)
-    overrides.update(_quantization(cls, plan, overrides))
+    if kind == "file":  # diffusers' single-file loader cannot take a PipelineQuantizationConfig
+        overrides.update(_single_file_quantized(cls, plan, overrides))
+    else:
+        overrides.update(_quantization(cls, plan, overrides))
     _LOG.debug("loading %s model %s (%s, %s)", info.name, spec.model_path, device, dtype)
     base = _load_main(spec, info, cls, kind, overrides, dtype)
     if spec.loras:
@@ -204,6 +207,19 @@ def _quantization(cls: Any, plan: QuantPlan, overrides: dict[str, Any]) -> dict[
     entries = {name: q for name, q in plan.entries if name in params and name not in overrides}
     config = pipeline_config(entries, plan.option)
     return {} if config is None else {"quantization_config": config}
+
+
+def _single_file_quantized(cls: Any, plan: QuantPlan, overrides: dict[str, Any]) -> dict:
+    """Single-file checkpoints: diffusers cannot quantize the models inside the file while it
+    loads (its single-file loader passes the pipeline config to each model unresolved), so only
+    components given by URI (--unet, --transformer, --text-encoders) can be quantized."""
+    params = inspect.signature(cls.__init__).parameters
+    inside = [name for name, _ in plan.entries if name in params and name not in overrides]
+    if inside:
+        raise NotSupportedYet(f"{plan.option} for the {inside[0]} inside a single file checkpoint "
+                              "(give it with its own URI option, e.g. --text-encoders / "
+                              "--transformer, or leave it out of --quantizer-map)")
+    return {}
 
 
 def _component_overrides(spec: LoadSpec, info: ModelTypeInfo, cls: Any, d: components.Defaults,
