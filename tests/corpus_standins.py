@@ -48,7 +48,7 @@ if not CORPUS.is_dir():  # a checkout beside /work/shared
 COMMIT = "0" * 40
 VARIANTS = ("fp16", "bf16")
 INJECTED = ["--device", "cpu", "--dtype", "float32", "--output-size", "64",
-            "--inference-steps", "2", "--frame-end", "0", "--offline-mode"]
+            "--inference-steps", "5", "--frame-end", "0", "--offline-mode"]
 PRETEND_MEMORY_GIB = 80
 
 # hub id -> stand-in: "NAME" is a tiny_models folder, "controls.NAME" a tiny_control folder,
