@@ -11,7 +11,7 @@ import importlib.util
 import logging
 from typing import Any
 
-from dgenerate_core.errors import DgenerateError, UsageError
+from dgenerate_core.errors import DgenerateError
 from dgenerate_core.logs import LOGGER_NAME, QUIET_LIBRARIES
 from dgenerate_core.quantizers.registry import Quantizer, find_backend, parse_quantizer
 
@@ -111,13 +111,6 @@ def transformers_quantization(text: str | None, option: str) -> dict[str, Any]:
         return {}
     return {"quantization_config": to_config(parse_quantizer(text, option), TRANSFORMERS,
                                              option, "language model")}
-
-
-def check_quantizer(text: str, option: str) -> None:
-    """Parse a URI for its errors only (option validation, before anything loads)."""
-    if not isinstance(text, str):
-        raise UsageError(f"{option}: expected a quantizer URI")
-    parse_quantizer(text, option)
 
 
 def library_of_name(name: str) -> str:
