@@ -216,3 +216,25 @@ def test_single_file_parts_cannot_be_quantized_yet(tiny_models):
     with pytest.raises(NotSupportedYet, match="--quantizer for the unet inside a single file"):
         load_pipelines(opts(tiny_models.sd_single_file, original_config=tiny_models.sd,
                             quantizer="sdnq"))
+
+
+@pytest.mark.skipif(not HAVE_BNB, reason="bitsandbytes is not installed")
+def test_bitsandbytes_import_makes_no_network_connection():
+    """bitsandbytes asks the hub for a CPU kernel when imported; dgenerate imports it offline."""
+    import subprocess
+    import sys
+
+    code = (
+        "import socket, sys\n"
+        "def refuse(*a, **k): raise SystemExit('network: ' + str(a[0]))\n"
+        "socket.getaddrinfo = refuse\n"
+        "socket.socket.connect = lambda self, addr: refuse(addr)\n"
+        "from dgenerate_core.quantizers import import_bitsandbytes_offline\n"
+        "import_bitsandbytes_offline()\n"
+        "import huggingface_hub.constants as c\n"
+        "assert 'bitsandbytes' in sys.modules and not c.HF_HUB_OFFLINE\n"
+        "print('quiet')\n")
+    env = {k: v for k, v in os.environ.items() if k != "HF_HUB_OFFLINE"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.stdout.strip() == "quiet", done.stderr[-2000:]

@@ -17,7 +17,8 @@ from dgenerate_core.pipelines.pipelineset import PipelineSet
 from dgenerate_core.pipelines.schedulers import remember_original
 from dgenerate_core.pipelines.source import Source, classify, hf_cache_dir, load_errors, localize
 from dgenerate_core.pipelines.uris import parse_uri
-from dgenerate_core.quantizers import QuantPlan, make_plan, pipeline_config
+from dgenerate_core.quantizers import (QuantPlan, import_bitsandbytes_offline, make_plan,
+                                       pipeline_config)
 
 _LOG = logging.getLogger("dgenerate")
 _TRANSFORMERS = {"sd3": "SD3Transformer2DModel", "flux": "FluxTransformer2DModel"}
@@ -82,6 +83,7 @@ class LoadSpec:
 
 def load_pipelines(opts: Any) -> PipelineSet:
     """The (cached) PipelineSet for these options; VAE tiling/slicing are applied on every call."""
+    import_bitsandbytes_offline()  # before diffusers imports it and it calls the hub
     spec = LoadSpec.from_options(opts)
     pset = get_cache("pipeline").get_or_create(spec, lambda: _build(spec), spec.model_path)
     pset.set_vae_options(bool(getattr(opts, "vae_tiling", False)),

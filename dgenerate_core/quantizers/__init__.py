@@ -6,7 +6,8 @@ transformers inside its functions only.
 """
 
 from dgenerate_core.quantizers.configs import (
-    QuantizerUnavailable, library_of, pipeline_config, to_config, transformers_quantization,
+    QuantizerUnavailable, import_bitsandbytes_offline, library_of, pipeline_config, to_config,
+    transformers_quantization,
 )
 from dgenerate_core.quantizers.helptext import format_quantizer_help
 from dgenerate_core.quantizers.plan import QuantPlan, component_quantizer, make_plan
@@ -17,7 +18,7 @@ from dgenerate_core.quantizers.registry import (
 
 __all__ = [
     "BACKENDS", "DEFAULT_MAP", "SUBMODULES", "QuantPlan", "Quantizer", "QuantizerUnavailable",
-    "backend_names", "component_quantizer", "find_backend", "format_quantizer_help", "library_of",
+    "backend_names", "component_quantizer", "find_backend", "format_quantizer_help", "import_bitsandbytes_offline", "library_of",
     "make_plan", "parse_map", "parse_quantizer", "pipeline_config", "to_config",
     "transformers_quantization",
 ]

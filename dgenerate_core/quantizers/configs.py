@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import sys
 from typing import Any
 
 from dgenerate_core.errors import DgenerateError
@@ -20,6 +21,28 @@ DIFFUSERS, TRANSFORMERS = "diffusers", "transformers"
 
 class QuantizerUnavailable(DgenerateError):
     """A quantization backend that cannot run here (package missing, or no GPU for it)."""
+
+
+def import_bitsandbytes_offline() -> None:
+    """Import bitsandbytes (when installed) before diffusers does, with the hub switched offline.
+
+    On import, bitsandbytes asks the Hugging Face hub for an optional CPU kernel (on processors with
+    AVX512-BF16): a network connection on every model load, --offline-mode or not. Offline, it
+    falls back to its built-in kernels, which is what dgenerate always uses.
+    """
+    if "bitsandbytes" in sys.modules or importlib.util.find_spec("bitsandbytes") is None:
+        return
+    from huggingface_hub import constants
+
+    _quiet()
+    before = constants.HF_HUB_OFFLINE
+    constants.HF_HUB_OFFLINE = True
+    try:
+        import bitsandbytes  # noqa: F401
+    except Exception:  # noqa: BLE001 - a broken install is reported where bnb is used
+        pass
+    finally:
+        constants.HF_HUB_OFFLINE = before
 
 
 def _quiet() -> None:
