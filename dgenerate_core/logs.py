@@ -6,6 +6,9 @@ import logging
 import sys
 
 LOGGER_NAME = "dgenerate"
+# libraries imported with diffusers / peft that log per layer and step, or about optional kernels
+# they cannot fetch (bitsandbytes tries a hub kernel on import): shown only with -v
+QUIET_LIBRARIES = ("bitsandbytes", "kernels", "sdnq")
 
 
 class _StderrHandler(logging.StreamHandler):
@@ -32,3 +35,5 @@ def set_verbose(verbose: bool) -> None:
         logger.addHandler(handler)
         logger.propagate = False
     logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.ERROR)

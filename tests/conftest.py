@@ -5,6 +5,8 @@ import os
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# sdnq compiles its kernels with Inductor by default: about 35 s per model on a small CPU
+os.environ["SDNQ_USE_TORCH_COMPILE"] = "0"
 
 import pytest
 

@@ -217,8 +217,8 @@ def test_uri_errors(tiny_models, tiny_controls, uri, message):
 def test_missing_path_and_quantizer(tiny_models, tiny_controls, tmp_path):
     with pytest.raises(ModelError, match='--control-nets ".*nothing-here": no such file or folder'):
         _load(tiny_models.sd, "sd", [str(tmp_path / "nothing-here")])
-    with pytest.raises(NotSupportedYet, match="--control-nets quantizer= argument"):
-        _load(tiny_models.sd, "sd", [tiny_controls.sd + ";quantizer='bnb;bits=4'"])
+    with pytest.raises(UsageError, match='--control-nets quantizer=.*unknown quantization backend'):
+        _load(tiny_models.sd, "sd", [tiny_controls.sd + ";quantizer='bnb4;bits=4'"])
 
 
 def test_model_types_without_controlnets(tiny_models, tiny_controls):

@@ -99,8 +99,8 @@ def test_reference_listings(capsys, option, heading, name):
 
 
 def test_reference_listing_details_are_not_supported_yet(capsys):
-    assert main(["--quantizer-help", "bnb"]) == 1
-    assert "--quantizer-help bnb is not supported yet" in capsys.readouterr().err
+    assert main(["--prompt-weighter-help", "compel"]) == 1
+    assert "--prompt-weighter-help compel is not supported yet" in capsys.readouterr().err
 
 
 def test_sub_command_not_supported_yet():

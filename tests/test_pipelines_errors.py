@@ -136,9 +136,9 @@ def test_bad_device_and_dtype(tiny_models):
         load_pipelines(opts(tiny_models.sd, dtype="float64"))
 
 
-def test_quantizer_not_supported_yet(tiny_models):
-    with pytest.raises(NotSupportedYet, match="--unet quantizer= argument is not supported yet"):
-        load_pipelines(opts(tiny_models.sd, unet=f"{tiny_models.sd};subfolder=unet;quantizer='bnb;bits=4'"))
+def test_bad_unet_quantizer(tiny_models):
+    with pytest.raises(UsageError, match='--unet quantizer= "bnb;bits=5": argument "bits" must be 4 or 8'):
+        load_pipelines(opts(tiny_models.sd, unet=f"{tiny_models.sd};subfolder=unet;quantizer='bnb;bits=5'"))
 
 
 def test_offload_flags_are_exclusive(tiny_models):

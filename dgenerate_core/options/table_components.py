@@ -77,21 +77,22 @@ COMPONENT_OPTIONS: tuple[OptionSpec, ...] = (
 QUANTIZER_OPTIONS: tuple[OptionSpec, ...] = (
     option("-q --quantizer", ONE, "quantization",
            "Quantize the text encoders and the UNet / transformer with this backend URI, e.g. "
-           "'bnb;bits=4' or 'sdnq;type=int8'.", metavar="QUANTIZER_URI", parse=v.URI),
+           "'bnb;bits=4' or 'sdnq;type=int8'.", metavar="QUANTIZER_URI", parse=v.URI,
+           implemented=True),
     option("--quantizer-help", OPTLIST, "quantization",
            "List the quantization backends, or document the named ones. Use alone.",
-           metavar="QUANTIZER_NAME", parse=v.STR),
+           metavar="QUANTIZER_NAME", parse=v.STR, implemented=True),
     option("-qm --quantizer-map", LIST, "quantization",
            "The submodules --quantizer applies to: " + ", ".join(v.QUANTIZER_SUBMODULES) + ".",
            metavar="SUBMODULE", parse=v.enum(v.QUANTIZER_SUBMODULES, what="submodule"),
-           requires_any=("quantizer",)),
+           requires_any=("quantizer",), implemented=True),
     option("-q2 --second-model-quantizer", ONE, "quantization",
            "Like --quantizer, for the SDXL refiner or Stable Cascade decoder.",
-           metavar="QUANTIZER_URI", parse=v.URI, requires_any=SECOND_MODEL),
+           metavar="QUANTIZER_URI", parse=v.URI, requires_any=SECOND_MODEL, implemented=True),
     option("-qm2 --second-model-quantizer-map", LIST, "quantization",
            "Like --quantizer-map, for --second-model-quantizer.", metavar="SUBMODULE",
            parse=v.enum(v.QUANTIZER_SUBMODULES, what="submodule"),
-           requires_any=("second_model_quantizer",)),
+           requires_any=("second_model_quantizer",), implemented=True),
 )
 
 SCHEDULER_OPTIONS: tuple[OptionSpec, ...] = (

@@ -12,6 +12,7 @@ from dgenerate_core.pipelines.device import dtype_kwargs, hf_dtype_kwargs, resol
 from dgenerate_core.pipelines.source import (Source, cache_key_path, classify, hf_cache_dir, is_single_file,
                                              load_errors, localize)
 from dgenerate_core.pipelines.uris import Uri, parse_uri
+from dgenerate_core.quantizers import QuantPlan, Quantizer, component_quantizer, library_of, to_config
 
 VAE_CLASSES = ("AutoencoderKL", "AsymmetricAutoencoderKL", "AutoencoderTiny", "ConsistencyDecoderVAE")
 TEXT_ENCODER_CLASSES = ("CLIPTextModel", "CLIPTextModelWithProjection", "T5EncoderModel",
@@ -29,6 +30,7 @@ class Defaults:
     token: str | None
     offline: bool
     config_source: str | None = None  # diffusers folder / repo that holds configs for single files
+    quant: QuantPlan = QuantPlan()   # the global --quantizer / --quantizer-map of this model
 
 
 def _dtype(uri: Uri, d: Defaults) -> Any:
@@ -48,13 +50,16 @@ def _cached(kind: str, key: tuple, factory: Callable[[], Any], shared: bool, lab
     return get_cache(kind).get_or_create(key, factory, label)
 
 
-def _reject_quantizer(uri: Uri) -> None:
-    if "quantizer" in uri.args:
-        raise NotSupportedYet(f"{uri.option} quantizer= argument")
+def _quant_kwargs(cls: Any, q: Quantizer | None, option: str, name: str) -> dict[str, Any]:
+    """``quantization_config=`` for loading a component of class ``cls`` (empty: none)."""
+    if q is None:
+        return {}
+    return {"quantization_config": to_config(q, library_of(cls), option, name)}
 
 
 def _from_pretrained_or_file(cls: Any, uri: Uri, path: str, d: Defaults, src: Source,
-                             dtype: Any, sub: str) -> Any:
+                             dtype: Any, sub: str, quant: dict[str, Any] | None = None) -> Any:
+    quant = quant or {}
     path = localize(path, uri.option, d.offline, d.token)
     kind = classify(path, uri.option, uri.raw)
     with load_errors(uri.option, uri.raw, d.offline):
@@ -68,9 +73,9 @@ def _from_pretrained_or_file(cls: Any, uri: Uri, path: str, d: Defaults, src: So
                 extra = {"config": d.config_source, "subfolder": sub}
             return cls.from_single_file(os.path.expanduser(path), local_files_only=d.offline,
                                         token=d.token, cache_dir=hf_cache_dir(), **extra,
-                                        **dtype_kwargs(dtype))
+                                        **quant, **dtype_kwargs(dtype))
         return cls.from_pretrained(os.path.expanduser(path) if kind == "dir" else path,
-                                   **src.kwargs(), **dtype_kwargs(dtype))
+                                   **src.kwargs(), **quant, **dtype_kwargs(dtype))
 
 
 def load_vae(text: str, d: Defaults, shared: bool = True) -> Any:
@@ -99,15 +104,19 @@ def load_denoiser(text: str, kind: str, cls_name: str, d: Defaults, shared: bool
 
     option = f"--{kind}"
     uri = parse_uri(text, option, _LOAD_ARGS + ("quantizer",))
-    _reject_quantizer(uri)
     path = uri.concept
     if kind == "unet" and is_single_file(path):
         raise NotSupportedYet("--unet single file checkpoints")
     src, dtype = _source(uri, d, inherit_variant=True), _dtype(uri, d)
     cls = getattr(diffusers, cls_name)
-    key = (cls_name, cache_key_path(path), src, str(dtype))
-    return _cached(kind, key, lambda: _from_pretrained_or_file(cls, uri, path, d, src, dtype, kind),
-                   shared, text)
+    q, q_option = component_quantizer(uri.get("quantizer"), option, d.quant, kind)
+    key = (cls_name, cache_key_path(path), src, str(dtype), q)
+
+    def build() -> Any:
+        quant = _quant_kwargs(cls, q, q_option, kind)
+        return _from_pretrained_or_file(cls, uri, path, d, src, dtype, kind, quant)
+
+    return _cached(kind, key, build, shared, text)
 
 
 def text_encoder_names(pipe_cls: Any) -> list[str]:
@@ -133,10 +142,11 @@ def _encoder_class(name: str, uri: Uri) -> Any:
     return getattr(transformers, name)
 
 
-def load_text_encoder(text: str, d: Defaults, shared: bool = True) -> Any:
-    """One ``--text-encoders`` URI: ``Class;model=...;revision;variant;subfolder;dtype``."""
+def load_text_encoder(text: str, d: Defaults, shared: bool = True,
+                      name: str = "text_encoder") -> Any:
+    """One ``--text-encoders`` URI: ``Class;model=...;revision;variant;subfolder;dtype;quantizer``
+    (``name``: the pipeline position it fills, which the global ``--quantizer-map`` names)."""
     uri = parse_uri(text, "--text-encoders", ("model",) + _LOAD_ARGS + ("quantizer", "mode"))
-    _reject_quantizer(uri)
     if "mode" in uri.args:
         raise NotSupportedYet("--text-encoders mode= argument")
     cls = _encoder_class(uri.concept, uri)
@@ -147,13 +157,15 @@ def load_text_encoder(text: str, d: Defaults, shared: bool = True) -> Any:
         raise NotSupportedYet("--text-encoders single file checkpoints")
     src, dtype = _source(uri, d, inherit_variant=True), _dtype(uri, d)
     kind = classify(path, uri.option, uri.raw)
+    q, q_option = component_quantizer(uri.get("quantizer"), "--text-encoders", d.quant, name)
 
     def build() -> Any:
+        quant = _quant_kwargs(cls, q, q_option, name)
         with load_errors(uri.option, uri.raw, d.offline):
             return cls.from_pretrained(os.path.expanduser(path) if kind == "dir" else path,
-                                       **src.kwargs(), **hf_dtype_kwargs(dtype))
+                                       **src.kwargs(), **quant, **hf_dtype_kwargs(dtype))
 
-    key = (uri.concept, cache_key_path(path), src, str(dtype))
+    key = (uri.concept, cache_key_path(path), src, str(dtype), q)
     return _cached("text_encoder", key, build, shared, text)
 
 
@@ -173,7 +185,7 @@ def text_encoder_overrides(values: list[str] | None, pipe_cls: Any, d: Defaults,
         v = value.strip()
         if v == "+":
             continue
-        out[name] = None if v.lower() == "null" else load_text_encoder(v, d, shared)
+        out[name] = None if v.lower() == "null" else load_text_encoder(v, d, shared, name)
     return out
 
 

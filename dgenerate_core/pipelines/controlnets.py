@@ -17,6 +17,7 @@ from dgenerate_core.pipelines.device import dtype_kwargs, resolve_dtype
 from dgenerate_core.pipelines.source import (Source, cache_key_path, classify, hf_cache_dir,
                                              load_errors, localize)
 from dgenerate_core.pipelines.uris import Uri, parse_uri
+from dgenerate_core.quantizers import QuantPlan, component_quantizer, library_of, make_plan, to_config
 
 CONTROLNET_ARGS = ("scale", "start", "end", "mode", "revision", "variant", "subfolder", "dtype",
                    "quantizer")
@@ -71,10 +72,11 @@ class ControlUri:
     mode: int | None = None
     source: Source = Source()
     dtype: str | None = None
+    quantizer: str | None = None  # the URI's own quantizer= argument
 
     def model_key(self) -> tuple:
         """What identifies the loaded weights (not scale, start, end or mode)."""
-        return (cache_key_path(self.path), self.source, self.dtype)
+        return (cache_key_path(self.path), self.source, self.dtype, self.quantizer)
 
 
 @dataclass
@@ -145,8 +147,6 @@ def parse_control_uri(text: str, option: str, model_type: str, offline: bool = F
     """Parse one URI and check its arguments (single files take fewer)."""
     t2i = option == "--t2i-adapters"
     uri = parse_uri(text, option, T2I_ARGS if t2i else CONTROLNET_ARGS)
-    if "quantizer" in uri.args:
-        raise NotSupportedYet("--control-nets quantizer= argument")
     location = localize(uri.concept, option, offline, token)
     if classify(location, option, uri.raw) == "file":
         allowed = SINGLE_FILE_T2I_ARGS if t2i else SINGLE_FILE_CONTROLNET_ARGS
@@ -164,7 +164,7 @@ def parse_control_uri(text: str, option: str, model_type: str, offline: bool = F
     return ControlUri(text, location, _float(uri, "scale", 1.0), start, end,
                       None if t2i else _mode(uri, model_type),
                       Source(uri.get("revision"), variant, uri.get("subfolder"), token, offline),
-                      uri.get_dtype(None))
+                      uri.get_dtype(None), uri.get("quantizer"))
 
 
 def _config_class(path: str, source: Source, option: str, raw: str) -> str | None:
@@ -178,14 +178,19 @@ def _config_class(path: str, source: Source, option: str, raw: str) -> str | Non
     return config.get("_class_name")
 
 
-def _load_one(cu: ControlUri, cls_name: str, option: str, dtype: Any) -> Any:
-    """Load one ControlNet / T2I adapter through the object cache."""
+def _load_one(cu: ControlUri, cls_name: str, option: str, dtype: Any,
+              plan: QuantPlan = QuantPlan()) -> Any:
+    """Load one ControlNet / T2I adapter through the object cache (quantized by its own
+    ``quantizer=`` argument, else by ``--quantizer`` when ``--quantizer-map`` names controlnet)."""
     import diffusers
 
     cls = getattr(diffusers, cls_name)
     path = os.path.expanduser(cu.path)
+    q, q_option = component_quantizer(cu.quantizer, option, plan, "controlnet")
 
     def build() -> Any:
+        quant = {} if q is None else {
+            "quantization_config": to_config(q, library_of(cls), q_option, "controlnet")}
         with load_errors(option, cu.raw, cu.source.offline):
             if os.path.isfile(path):
                 if not hasattr(cls, "from_single_file"):
@@ -194,10 +199,10 @@ def _load_one(cu: ControlUri, cls_name: str, option: str, dtype: Any) -> Any:
                 return cls.from_single_file(path, local_files_only=cu.source.offline,
                                             token=cu.source.token, cache_dir=hf_cache_dir(),
                                             **dtype_kwargs(dtype))
-            return cls.from_pretrained(path, **cu.source.kwargs(), **dtype_kwargs(dtype))
+            return cls.from_pretrained(path, **cu.source.kwargs(), **quant, **dtype_kwargs(dtype))
 
     cache = "adapter" if cls_name == "T2IAdapter" else "controlnet"
-    key = (cls_name,) + cu.model_key() + (str(dtype),)
+    key = (cls_name,) + cu.model_key() + (str(dtype), q)
     return get_cache(cache).get_or_create(key, build, cu.raw)
 
 
@@ -225,7 +230,8 @@ def load_controls(opts: Any, model_type: str, device: str) -> Controls | None:
         models = [_load_one(u, "T2IAdapter", option, resolve_dtype(u.dtype or default_dtype, device))
                   for u in uris]
         return Controls("t2i", option, model_type, uris, _multi("MultiAdapter", models))
-    return _controlnets(uris, model_type, device, default_dtype)
+    plan = make_plan(getattr(opts, "quantizer", None), getattr(opts, "quantizer_map", None))
+    return _controlnets(uris, model_type, device, default_dtype, plan)
 
 
 def _multi(cls_name: str, models: list[Any]) -> Any:
@@ -241,7 +247,7 @@ def _multi(cls_name: str, models: list[Any]) -> Any:
 
 
 def _controlnets(uris: tuple[ControlUri, ...], model_type: str, device: str,
-                 default_dtype: str) -> Controls:
+                 default_dtype: str, plan: QuantPlan) -> Controls:
     option = "--control-nets"
     classes = []
     for u in uris:
@@ -250,7 +256,7 @@ def _controlnets(uris: tuple[ControlUri, ...], model_type: str, device: str,
                 "ControlNetUnionModel":
             name = "ControlNetUnionModel"
         classes.append(name)
-    models = [_load_one(u, c, option, resolve_dtype(u.dtype or default_dtype, device))
+    models = [_load_one(u, c, option, resolve_dtype(u.dtype or default_dtype, device), plan)
               for u, c in zip(uris, classes)]
     unions = [_is_union(c, m) for c, m in zip(classes, models)]
     for u, union in zip(uris, unions):

@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass, fields
 from typing import Any, Callable
 
-from dgenerate_core.errors import DgenerateError, ModelError, UsageError
+from dgenerate_core.errors import DgenerateError, ModelError, NotSupportedYet, UsageError
 from dgenerate_core.pipelines import adapters, components
 from dgenerate_core.pipelines.cache import get_cache
 from dgenerate_core.pipelines.device import dtype_kwargs, is_accelerator, resolve_device, resolve_dtype
@@ -19,6 +19,8 @@ from dgenerate_core.pipelines.source import Source, classify, hf_cache_dir, load
 from dgenerate_core.pipelines.uris import parse_uri
 from dgenerate_core.pipelines.controlnets import load_controls
 from dgenerate_core.pipelines.ipadapters import apply_ip_adapters, load_ip_adapters
+from dgenerate_core.quantizers import (QuantPlan, import_bitsandbytes_offline, make_plan,
+                                       pipeline_config)
 
 _LOG = logging.getLogger("dgenerate")
 _TRANSFORMERS = {"sd3": "SD3Transformer2DModel", "flux": "FluxTransformer2DModel"}
@@ -47,6 +49,10 @@ class LoadSpec:
     textual_inversions: tuple[str, ...] = ()
     sdxl_refiner: str | None = None
     second_model_text_encoders: tuple[str, ...] = ()
+    quantizer: str | None = None
+    quantizer_map: tuple[str, ...] = ()
+    second_model_quantizer: str | None = None
+    second_model_quantizer_map: tuple[str, ...] = ()
     safety_checker: bool = False
     model_cpu_offload: bool = False
     model_sequential_offload: bool = False
@@ -82,6 +88,7 @@ class LoadSpec:
 
 def load_pipelines(opts: Any) -> PipelineSet:
     """The (cached) PipelineSet for these options; VAE tiling/slicing are applied on every call."""
+    import_bitsandbytes_offline()  # before diffusers imports it and it calls the hub
     spec = LoadSpec.from_options(opts)
     pset = get_cache("pipeline").get_or_create(spec, lambda: _build(spec), spec.model_path)
     pset.set_vae_options(bool(getattr(opts, "vae_tiling", False)),
@@ -171,10 +178,15 @@ def _build(spec: LoadSpec) -> PipelineSet:
                     "model_path")
     cls = getattr(diffusers, info.class_name("txt2img"))
     shared = not (spec.loras or spec.textual_inversions)  # those change weights in place
+    plan = make_plan(spec.quantizer, spec.quantizer_map)
     d = components.Defaults(spec.variant, spec.dtype or "auto", device, spec.auth_token,
-                            spec.offline_mode, None if kind == "file" else spec.model_path)
+                            spec.offline_mode, None if kind == "file" else spec.model_path, plan)
     overrides = _with_shared(_shared_modules(spec, info, cls),
                              _component_overrides(spec, info, cls, d, shared))
+    if kind == "file":  # diffusers' single-file loader cannot take a PipelineQuantizationConfig
+        overrides.update(_single_file_quantized(cls, plan, overrides))
+    else:
+        overrides.update(_quantization(cls, plan, overrides))
     _LOG.debug("loading %s model %s (%s, %s)", info.name, spec.model_path, device, dtype)
     base = _load_main(spec, info, cls, kind, overrides, dtype)
     if spec.loras:
@@ -229,6 +241,28 @@ def _with_shared(saved: dict[str, Any], loaded: dict[str, Any]) -> dict[str, Any
         if name in saved:
             out[name] = saved[name]
     return out
+
+
+def _quantization(cls: Any, plan: QuantPlan, overrides: dict[str, Any]) -> dict[str, Any]:
+    """``quantization_config=`` for the pipeline's own submodules that the plan names (components
+    given by URI were loaded, and quantized, on their own)."""
+    params = inspect.signature(cls.__init__).parameters
+    entries = {name: q for name, q in plan.entries if name in params and name not in overrides}
+    config = pipeline_config(entries, plan.option)
+    return {} if config is None else {"quantization_config": config}
+
+
+def _single_file_quantized(cls: Any, plan: QuantPlan, overrides: dict[str, Any]) -> dict:
+    """Single-file checkpoints: diffusers cannot quantize the models inside the file while it
+    loads (its single-file loader passes the pipeline config to each model unresolved), so only
+    components given by URI (--unet, --transformer, --text-encoders) can be quantized."""
+    params = inspect.signature(cls.__init__).parameters
+    inside = [name for name, _ in plan.entries if name in params and name not in overrides]
+    if inside:
+        raise NotSupportedYet(f"{plan.option} for the {inside[0]} inside a single file checkpoint "
+                              "(give it with its own URI option, e.g. --text-encoders / "
+                              "--transformer, or leave it out of --quantizer-map)")
+    return {}
 
 
 def _component_overrides(spec: LoadSpec, info: ModelTypeInfo, cls: Any, d: components.Defaults,
@@ -312,9 +346,12 @@ def _load_refiner(spec: LoadSpec, d: components.Defaults, device: str, dtype: An
     location = localize(uri.concept, "--sdxl-refiner", d.offline, d.token)
     kind = classify(location, "--sdxl-refiner", uri.raw)
     rdtype = resolve_dtype(uri.get_dtype(spec.dtype), device)
+    plan = make_plan(spec.second_model_quantizer, spec.second_model_quantizer_map,
+                     "--second-model-quantizer", "--second-model-quantizer-map")
     rd = components.Defaults(d.variant, uri.get_dtype(spec.dtype) or "auto", device, d.token, d.offline,
-                             None if kind == "file" else uri.concept)
+                             None if kind == "file" else uri.concept, plan)
     overrides = components.text_encoder_overrides(list(spec.second_model_text_encoders), cls, rd)
+    overrides.update(_quantization(cls, plan, overrides))
     path = os.path.expanduser(location) if kind != "repo" else location
     with load_errors("--sdxl-refiner", uri.raw, d.offline):
         if kind == "file":

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from dgenerate_core.errors import ModelError, UsageError
 from dgenerate_core.pipelines.modeltypes import ModelTypeInfo
@@ -26,13 +27,30 @@ def derive(base: Any, cls_name: str, place: Callable[[Any], None] | None,
     import diffusers
 
     # from_pipe casts every (shared) module to torch_dtype, float32 when not given
-    pipe = getattr(diffusers, cls_name).from_pipe(base, scheduler=original_scheduler(base),
-                                                  torch_dtype=base.dtype, **extra)
+    with _same_dtype_cast_allowed(base):
+        pipe = getattr(diffusers, cls_name).from_pipe(base, scheduler=original_scheduler(base),
+                                                      torch_dtype=base.dtype, **extra)
     remember_original(pipe, original_scheduler(base))
     object.__setattr__(pipe, "_dgenerate_model_path", getattr(base, "_dgenerate_model_path", None))
     if place is not None:
         place(pipe)
     return pipe
+
+
+@contextlib.contextmanager
+def _same_dtype_cast_allowed(base: Any) -> Iterator[None]:
+    """Let ``from_pipe`` "cast" quantized diffusers models (sdnq) to the dtype they already have:
+    diffusers refuses any dtype in ``to()`` on a quantized model, even its own. Integer weights
+    are never cast by ``to(dtype)``; the float parts are in ``base.dtype`` already."""
+    hidden = [m for m in base.components.values() if getattr(m, "is_quantized", False)
+              and getattr(m, "dtype", None) == base.dtype and hasattr(m, "config")]
+    for module in hidden:
+        module.is_quantized = False
+    try:
+        yield
+    finally:
+        for module in hidden:
+            module.is_quantized = True
 
 
 class PipelineSet:

@@ -63,7 +63,7 @@ content, which is otherwise refused because it is usually an error page.
 Example: \\set model {{ download('https://example.com/model.safetensors') }}""",
     "have_feature": """
 True when an optional feature is installed. Names: ncnn, gpt4all, bitsandbytes, flash-attn,
-xformers, triton; any other name is an error.""",
+xformers, triton, sdnq; any other name is an error.""",
     "platform": """
 The operating system: 'Linux', 'Darwin', 'Windows', or '' when unknown.""",
     "frange": """

@@ -26,7 +26,8 @@ PYTHON_BUILTINS = (
     "ord pow range repr reversed round set slice sorted str sum tuple type zip").split()
 
 FEATURES = {"ncnn": "ncnn", "gpt4all": "gpt4all", "bitsandbytes": "bitsandbytes",
-            "flash-attn": "flash_attn", "xformers": "xformers", "triton": "triton"}
+            "flash-attn": "flash_attn", "xformers": "xformers", "triton": "triton",
+            "sdnq": "sdnq"}
 UNITS = {"b": 1, "kb": 1000, "mb": 1000 ** 2, "gb": 1000 ** 3,
          "kib": 1024, "mib": 1024 ** 2, "gib": 1024 ** 3}
 MAX_SEED = 99999999999999
