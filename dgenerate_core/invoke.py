@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 from dgenerate_core.errors import UsageError
 
-_ALIGN_16 = ("sd3", "flux")
+_ALIGN_16 = ("sd3", "sd3-pix2pix", "flux", "flux-fill", "flux-kontext")
 
 
 @dataclass

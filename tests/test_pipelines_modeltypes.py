@@ -59,8 +59,8 @@ def test_model_type_is_case_insensitive(tiny_models):
 
 
 def test_unbuilt_and_unknown_model_types():
-    with pytest.raises(NotSupportedYet, match="--model-type s-cascade"):
-        model_type_info("s-cascade")
+    with pytest.raises(NotSupportedYet, match="--model-type sd3-pix2pix"):
+        model_type_info("sd3-pix2pix")
     with pytest.raises(UsageError, match='unknown model type "nope"'):
         canonical_model_type("nope")
 

@@ -93,11 +93,12 @@ def load_vae(text: str, d: Defaults, shared: bool = True) -> Any:
                    shared, text)
 
 
-def load_denoiser(text: str, kind: str, cls_name: str, d: Defaults, shared: bool = True) -> Any:
-    """``--unet`` / ``--transformer PATH;revision;variant;subfolder;dtype``."""
+def load_denoiser(text: str, kind: str, cls_name: str, d: Defaults, shared: bool = True,
+                  option: str | None = None) -> Any:
+    """``--unet`` / ``--transformer`` / ``--second-model-unet PATH;revision;variant;subfolder;dtype``."""
     import diffusers
 
-    option = f"--{kind}"
+    option = option or f"--{kind}"
     uri = parse_uri(text, option, _LOAD_ARGS + ("quantizer",))
     _reject_quantizer(uri)
     path = uri.concept

@@ -25,14 +25,31 @@ def derive(base: Any, cls_name: str, place: Callable[[Any], None] | None,
         return base
     import diffusers
 
+    cls = getattr(diffusers, cls_name)
+    if "requires_aesthetics_score" in inspect.signature(cls.__init__).parameters \
+            and "requires_aesthetics_score" not in base.config:
+        extra["requires_aesthetics_score"] = wants_aesthetics_score(base)
     # from_pipe casts every (shared) module to torch_dtype, float32 when not given
-    pipe = getattr(diffusers, cls_name).from_pipe(base, scheduler=original_scheduler(base),
+    pipe = cls.from_pipe(base, scheduler=original_scheduler(base),
                                                   torch_dtype=base.dtype, **extra)
     remember_original(pipe, original_scheduler(base))
     object.__setattr__(pipe, "_dgenerate_model_path", getattr(base, "_dgenerate_model_path", None))
     if place is not None:
         place(pipe)
     return pipe
+
+
+def wants_aesthetics_score(pipe: Any) -> bool:
+    """True when the SDXL UNet was trained with aesthetic scores (a refiner): its added time
+    embedding takes 5 time ids, not 6; a txt2img pipeline loaded from a refiner model does not
+    keep the model's ``requires_aesthetics_score``."""
+    unet = getattr(pipe, "unet", None)
+    encoder = getattr(pipe, "text_encoder_2", None)
+    linear = getattr(getattr(unet, "add_embedding", None), "linear_1", None)
+    per_id = getattr(getattr(unet, "config", None), "addition_time_embed_dim", None)
+    if linear is None or not per_id or encoder is None:
+        return False
+    return linear.in_features - int(encoder.config.projection_dim) == 5 * int(per_id)
 
 
 class PipelineSet:
@@ -99,11 +116,17 @@ class PipelineSet:
 
     @property
     def has_refiner(self) -> bool:
-        return self._refiner_base is not None
+        """True with an SDXL refiner (a Stable Cascade decoder is no refiner)."""
+        return self._refiner_base is not None and self.model_type != "s-cascade"
+
+    @property
+    def decoder(self) -> Any:
+        """The Stable Cascade decoder pipeline (None for other model types)."""
+        return self._refiner_base if self.model_type == "s-cascade" else None
 
     def refiner(self, mode: str) -> Any:
         """The SDXL refiner pipeline for ``mode`` (img2img class, or inpaint), or None."""
-        if self._refiner_base is None:
+        if not self.has_refiner:
             return None
         cls_name = _REFINER_CLASSES[mode]
         if cls_name not in self._refiners:

@@ -13,6 +13,7 @@ from dgenerate_core.render.calls import (
     CallBuilder, add_common, add_images, add_micro_conditioning, add_prompts,
     check_denoise_steps, describe, repeat_latents, repeat_per_output,
 )
+from dgenerate_core.render.modeltypes import add_model_type_args
 from dgenerate_core.render.output import OutputSettings, write_step_images
 from dgenerate_core.render.plan import Step
 
@@ -278,6 +279,12 @@ def run_step(job: RenderJob, step: Step, seed: Any, mode: str, size: Any) -> Any
     with a tensor ``--image-format``."""
     pset = job.pset
     batch = batch_size_for(job, seed)
+    if pset.model_type == "s-cascade":
+        from dgenerate_core.render.cascade import run_cascade
+
+        images = run_cascade(job, step, seed, batch, lambda: _generator(pset.device, step["seeds"]),
+                             _progress, lambda p, kw: _call(job, p, kw))
+        return _latents_hook(job, "post", images, pset.decoder) if job.output.latents else images
     pipe = pset.get(mode)
     if step["pag_scales"] is not None:
         from dgenerate_core.render.pag import pag_pipeline
@@ -295,6 +302,7 @@ def run_step(job: RenderJob, step: Step, seed: Any, mode: str, size: Any) -> Any
     add_common(call, step, job.opts, _generator(pset.device, step["seeds"]), batch,
                _progress(int(step["inference_steps"])))
     seed, size = _add_seed_inputs(call, job, step, seed, size, batch)
+    add_model_type_args(call, step, seed, batch)
     add_micro_conditioning(call, step, refiner=False)
     from dgenerate_core.render.denoise import denoising_range
 
@@ -391,6 +399,8 @@ def _load(job: RenderJob, step: Step, current: tuple[int | None, Any]) -> tuple[
 
     opts = job.opts
     size = None if crop_enabled(opts) else opts.output_size  # a crop is resized instead
+    if job.pset.model_type == "s-cascade":  # an image prompt of any size, never resized
+        size = None
     frames = load_seed_frames(parse_for_options(step.image_seed, opts), size,
                               bool(opts.no_aspect), job.align, opts.frame_start or 0,
                               opts.frame_end, opts, step.image_seed_index or 0)
