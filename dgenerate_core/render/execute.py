@@ -102,7 +102,7 @@ def _call(job: RenderJob, pipe: Any, kwargs: dict[str, Any]) -> Any:
 
 def batch_size_for(job: RenderJob, seed: Any) -> int:
     """``--batch-size``; a batched (``images:``) seed defaults to, and must divide, its count."""
-    if seed is None or not seed.spec.batched:
+    if seed is None or not seed.spec.batched or job.pset.model_type == "s-cascade":
         return job.batch_size
     given = getattr(job.opts, "batch_size", None)
     if given is None:
@@ -282,7 +282,8 @@ def run_step(job: RenderJob, step: Step, seed: Any, mode: str, size: Any) -> Any
     if pset.model_type == "s-cascade":
         from dgenerate_core.render.cascade import run_cascade
 
-        images = run_cascade(job, step, seed, batch, lambda: _generator(pset.device, step["seeds"]),
+        # several images are one image prompt: no batching, no extra outputs (usage.md §11)
+        images = run_cascade(job, step, seed, job.batch_size, lambda: _generator(pset.device, step["seeds"]),
                              _progress, lambda p, kw: _call(job, p, kw))
         return _latents_hook(job, "post", images, pset.decoder) if job.output.latents else images
     pipe = pset.get(mode)
