@@ -186,3 +186,11 @@ def test_flux_kontext_keeps_the_image_size(tiny_types, inputs, tmp_path, seed):
                       "--image-seeds", seed.format(**inputs)], tmp_path)
     assert rc == 0 and files == ["s_7_g_5-0_i_2_step_1.png"]
     assert _sizes(tmp_path, files) == [(64, 48)]
+
+
+def test_sdxl_refiner_as_the_main_img2img_model(tiny_models, inputs, tmp_path):
+    """A refiner's UNet takes aesthetic scores: the img2img pipeline derived from the txt2img
+    one must keep ``requires_aesthetics_score`` of the model (issue 14)."""
+    rc, files = _run([tiny_models.sdxl_refiner, "--model-type", "sdxl",
+                      "--image-seeds", inputs["img"]], tmp_path)
+    assert rc == 0 and files == ["s_7_st_0-8_g_5-0_i_2_step_1.png"]
