@@ -194,6 +194,19 @@ NOT_BUILT: dict[str, tuple[str, tuple[str, ...]]] = {
             "dtype: str = \"float32\"",
             *_COMMON,
         )),
+    "upscaler-ncnn": (
+        "Upscale with an NCNN upscaler model (.bin weights and .param file, as used by upscayl "
+        "and chaiNNer), in tiles.",
+        (
+            "model: str",
+            "param: str",
+            "use-gpu: bool = False",
+            "gpu-index: int = 0",
+            "threads: int | str = \"auto\"",
+            "tile: int | str = 512",
+            "overlap: int = 32",
+            *_COMMON_CPU,
+        )),
     "yolo": (
         "YOLO object detection: draw the detections, or make masks from them.",
         (
