@@ -444,7 +444,8 @@ def _post_process(job: RenderJob, step: Step, images: Any, frame: int | None = N
 
 def _render_still(job: RenderJob, step: Step, seed: Any) -> None:
     mode = seed.mode if seed is not None else "txt2img"
-    size = seed.size if seed is not None else job.txt2img_size
+    cascade = job.pset.model_type == "s-cascade"  # images are a prompt: the output size is fixed
+    size = seed.size if seed is not None and not cascade else job.txt2img_size
     log.log_step(step, mode, size, batch_size_for(job, seed))
     images = _post_process(job, step, run_seed(job, step, seed))
     if job.output.latents:
