@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from dgenerate_core.errors import NotSupportedYet, UsageError
 from dgenerate_core.pipelines.cache import get_cache
+from dgenerate_core.pipelines.distill_t5 import distill_t5_class
 from dgenerate_core.pipelines.device import dtype_kwargs, hf_dtype_kwargs, resolve_dtype
 from dgenerate_core.pipelines.source import (Source, cache_key_path, classify, hf_cache_dir, is_single_file,
                                              load_errors, localize)
@@ -121,7 +122,7 @@ def text_encoder_names(pipe_cls: Any) -> list[str]:
 
 def _encoder_class(name: str, uri: Uri) -> Any:
     if name == "DistillT5EncoderModel":
-        raise NotSupportedYet("--text-encoders DistillT5EncoderModel")
+        return distill_t5_class()
     if name == "ChatGLMModel":
         from diffusers.pipelines.kolors import ChatGLMModel
 
