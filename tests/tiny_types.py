@@ -258,3 +258,31 @@ class TinyTypes:
                 build_cascade_prior(self._toks).prior
             unet.save_pretrained(folder)
         return folder
+
+
+def build_flux_ip_adapter(flux_folder: str, out: str, seed: int = 11) -> str:
+    """A Flux IP adapter in the XLabs layout diffusers reads: ``ip_adapter_proj_model.*``
+    (4 image tokens of the joint attention width from 32 dim image embeddings) and
+    ``double_blocks.N.processor.ip_adapter_double_stream_{k,v}_proj.*``."""
+    import json
+
+    import torch
+    from safetensors.torch import save_file
+
+    with open(os.path.join(flux_folder, "transformer", "config.json")) as f:
+        cfg = json.load(f)
+    joint, inner = cfg["joint_attention_dim"], cfg["num_attention_heads"] * cfg["attention_head_dim"]
+    gen = torch.Generator().manual_seed(seed)
+    rand = lambda *shape: torch.randn(*shape, generator=gen) * 0.5  # noqa: E731
+    tensors = {"ip_adapter_proj_model.proj.weight": rand(4 * joint, 32),
+               "ip_adapter_proj_model.proj.bias": rand(4 * joint),
+               "ip_adapter_proj_model.norm.weight": torch.ones(joint),
+               "ip_adapter_proj_model.norm.bias": torch.zeros(joint)}
+    for i in range(cfg["num_layers"]):
+        for kv in ("k", "v"):
+            name = f"double_blocks.{i}.processor.ip_adapter_double_stream_{kv}_proj"
+            tensors[f"{name}.weight"] = rand(inner, joint)
+            tensors[f"{name}.bias"] = rand(inner)
+    os.makedirs(out, exist_ok=True)
+    save_file(tensors, os.path.join(out, "ip_adapter.safetensors"))
+    return out

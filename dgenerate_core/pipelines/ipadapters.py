@@ -21,7 +21,7 @@ from dgenerate_core.pipelines.uris import parse_uri
 
 IP_ADAPTER_ARGS = ("scale", "revision", "subfolder", "weight-name")
 IMAGE_ENCODER_ARGS = ("revision", "variant", "subfolder", "dtype")
-SUPPORTED = ("sd", "sdxl", "kolors")
+SUPPORTED = ("sd", "sdxl", "kolors", "flux")
 _WEIGHT_EXTS = (".safetensors", ".bin", ".pt", ".pth")
 
 
@@ -138,8 +138,6 @@ def load_ip_adapters(opts: Any, model_type: str) -> IPAdapters | None:
     texts = getattr(opts, "ip_adapters", None)
     if not texts:
         return None
-    if model_type in ("flux", "flux-fill", "flux-kontext"):
-        raise NotSupportedYet("--ip-adapters with --model-type flux")
     if model_type not in SUPPORTED:
         raise UsageError(f"--ip-adapters cannot be used with --model-type {model_type}")
     offline, token = bool(getattr(opts, "offline_mode", False)), getattr(opts, "auth_token", None)
@@ -173,11 +171,24 @@ def apply_ip_adapters(pset: Any, adapters: IPAdapters | None, offline: bool = Fa
     base.register_modules(image_encoder=encoder)  # load_ip_adapter adds a feature extractor
     uris = adapters.uris
     with load_errors("--ip-adapters", " ".join(u.raw for u in uris), offline):
-        base.load_ip_adapter([u.path for u in uris], subfolder=[u.subfolder for u in uris],
-                             weight_name=[u.weight_name for u in uris],
-                             image_encoder_folder=None, local_files_only=offline, token=token,
-                             revision=next((u.revision for u in uris if u.revision), None),
-                             cache_dir=hf_cache_dir())
+        if pset.model_type == "flux":  # one adapter; the encoder is registered above
+            _load_flux(base, uris[0], offline, token)
+        else:
+            base.load_ip_adapter([u.path for u in uris],
+                                 subfolder=[u.subfolder for u in uris],
+                                 weight_name=[u.weight_name for u in uris],
+                                 image_encoder_folder=None, local_files_only=offline,
+                                 token=token,
+                                 revision=next((u.revision for u in uris if u.revision), None),
+                                 cache_dir=hf_cache_dir())
     if pset.device != "cpu":
         base.to(pset.device)
     pset._ip_adapters_key, pset.ip_adapters = wanted, adapters
+
+
+def _load_flux(base: Any, uri: IPAdapterUri, offline: bool, token: str | None) -> None:
+    """A Flux (XLabs layout) IP adapter; ``--image-encoder`` is already the pipeline's."""
+    base.load_ip_adapter(uri.path, weight_name=uri.weight_name, subfolder=uri.subfolder,
+                         image_encoder_pretrained_model_name_or_path=None,
+                         local_files_only=offline, token=token, revision=uri.revision,
+                         cache_dir=hf_cache_dir())
