@@ -11,7 +11,7 @@ import pytest
 import torch
 from PIL import Image
 
-from dgenerate_core.errors import ModelError, NotSupportedYet, UsageError
+from dgenerate_core.errors import ModelError, UsageError
 from dgenerate_core.invoke import invoke_dgenerate
 from dgenerate_core.pipelines import list_object_caches, load_pipelines
 from dgenerate_core.render.calls import CallBuilder

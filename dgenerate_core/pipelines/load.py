@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass, fields
 from typing import Any, Callable
 
-from dgenerate_core.errors import DgenerateError, ModelError, UsageError
+from dgenerate_core.errors import ModelError, UsageError
 from dgenerate_core.pipelines import adapters, components
 from dgenerate_core.pipelines.cache import get_cache
 from dgenerate_core.pipelines.device import dtype_kwargs, is_accelerator, resolve_device, resolve_dtype
