@@ -53,3 +53,26 @@ def test_flux_ip_adapter_needs_an_image_encoder(tiny_models, flux_ip, tmp_path, 
                  flux_ip["adapter"], "--image-seeds", f"adapter: {flux_ip['a']}",
                  "-o", str(tmp_path)]) != 0
     assert "--ip-adapters with Flux requires --image-encoder" in capsys.readouterr().err
+
+
+def test_sd3_ip_adapter_with_its_bundled_siglip_encoder(tiny_models, flux_ip, tmp_path):
+    try:
+        from tests.tiny_types import build_sd3_ip_adapter
+    except ImportError:  # plain `pytest`
+        from tiny_types import build_sd3_ip_adapter
+
+    adapter = build_sd3_ip_adapter(tiny_models.sd3, str(tmp_path / "sd3_ip"))
+    common = [tiny_models.sd3, "--model-type", "sd3", *FAST]
+    assert main([*common, "-o", str(tmp_path / "plain")]) == 0
+    for name in ("a", "b"):
+        assert main([*common, "--ip-adapters", adapter, "--image-seeds",
+                     f"adapter: {flux_ip[name]}", "-o", str(tmp_path / name)]) == 0
+    plain, a, b = (_image(tmp_path / n) for n in ("plain", "a", "b"))
+    assert np.abs(plain - a).max() > 0 and np.abs(a - b).max() > 0
+
+
+def test_sd3_and_flux_take_one_ip_adapter(tiny_models, flux_ip, tmp_path, capsys):
+    assert main([tiny_models.sd3, "--model-type", "sd3", *FAST, "--ip-adapters",
+                 flux_ip["adapter"], flux_ip["adapter"], "--image-seeds",
+                 f"adapter: {flux_ip['a']}, {flux_ip['b']}", "-o", str(tmp_path)]) != 0
+    assert "--model-type sd3 supports only one --ip-adapters model" in capsys.readouterr().err

@@ -286,3 +286,39 @@ def build_flux_ip_adapter(flux_folder: str, out: str, seed: int = 11) -> str:
     os.makedirs(out, exist_ok=True)
     save_file(tensors, os.path.join(out, "ip_adapter.safetensors"))
     return out
+
+
+def build_sd3_ip_adapter(sd3_folder: str, out: str, seed: int = 12) -> str:
+    """An SD3 IP adapter in the InstantX layout diffusers reads (``image_proj.*``: a tiny
+    ``IPAdapterTimeImageProjection``; ``ip_adapter.N.*``: one joint attention processor per
+    transformer block) and a tiny SigLIP ``image_encoder`` folder beside it."""
+    import json
+
+    import torch
+    from diffusers.models.attention_processor import SD3IPAdapterJointAttnProcessor2_0
+    from diffusers.models.embeddings import IPAdapterTimeImageProjection
+    from safetensors.torch import save_file
+    from transformers import SiglipImageProcessor, SiglipVisionConfig, SiglipVisionModel
+
+    with open(os.path.join(sd3_folder, "transformer", "config.json")) as f:
+        cfg = json.load(f)
+    inner = cfg["num_attention_heads"] * cfg["attention_head_dim"]
+    torch.manual_seed(seed)
+    proj = IPAdapterTimeImageProjection(embed_dim=32, output_dim=inner, hidden_dim=64,
+                                        heads=1, num_queries=4, timestep_in_dim=32)
+    tensors = {f"image_proj.{k}": v for k, v in proj.state_dict().items()}
+    for i in range(cfg["num_layers"]):
+        processor = SD3IPAdapterJointAttnProcessor2_0(
+            hidden_size=inner, ip_hidden_states_dim=inner, head_dim=cfg["attention_head_dim"],
+            timesteps_emb_dim=64)
+        for k, v in processor.state_dict().items():
+            tensors[f"ip_adapter.{i}.{k}"] = v + 0.5 * torch.randn_like(v)
+    os.makedirs(out, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in tensors.items()},
+              os.path.join(out, "ip-adapter.safetensors"))
+    encoder = os.path.join(out, "image_encoder")
+    SiglipVisionModel(SiglipVisionConfig(hidden_size=32, intermediate_size=37, num_hidden_layers=2,
+                                         num_attention_heads=4, image_size=32,
+                                         patch_size=8)).save_pretrained(encoder)
+    SiglipImageProcessor(size={"height": 32, "width": 32}).save_pretrained(encoder)
+    return out

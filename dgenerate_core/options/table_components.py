@@ -58,7 +58,8 @@ COMPONENT_OPTIONS: tuple[OptionSpec, ...] = (
     option("-ipa --ip-adapters", LIST, "components",
            "IP adapter models; their images are given with the 'adapters:' image seed syntax. "
            "Keys: scale, revision, subfolder, weight-name.", metavar="IP_ADAPTER_URI",
-           parse=v.URI, model_types=("sd", "pix2pix", "sdxl", "kolors", "flux"), implemented=True),
+           parse=v.URI, model_types=("sd", "pix2pix", "sdxl", "kolors", "sd3", "flux"),
+           implemented=True),
     option("-ti --textual-inversions", LIST, "components",
            "Textual inversion embeddings to load. Keys: token, revision, subfolder, weight-name.",
            metavar="URI", parse=v.URI,
