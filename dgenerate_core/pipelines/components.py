@@ -9,6 +9,7 @@ from typing import Any, Callable
 from dgenerate_core.errors import NotSupportedYet, UsageError
 from dgenerate_core.pipelines.cache import get_cache
 from dgenerate_core.pipelines.distill_t5 import distill_t5_class
+from dgenerate_core.pipelines.encoder_modes import check_mode, load_mode_checkpoint
 from dgenerate_core.pipelines.device import dtype_kwargs, hf_dtype_kwargs, resolve_dtype
 from dgenerate_core.pipelines.source import (Source, cache_key_path, classify, hf_cache_dir, is_single_file,
                                              load_errors, localize)
@@ -139,14 +140,14 @@ def load_text_encoder(text: str, d: Defaults, shared: bool = True) -> Any:
     """One ``--text-encoders`` URI: ``Class;model=...;revision;variant;subfolder;dtype``."""
     uri = parse_uri(text, "--text-encoders", ("model",) + _LOAD_ARGS + ("quantizer", "mode"))
     _reject_quantizer(uri)
-    if "mode" in uri.args:
-        raise NotSupportedYet("--text-encoders mode= argument")
     cls = _encoder_class(uri.concept, uri)
     path = uri.get("model")
     if not path:
         raise uri.fail('the "model" argument is required, e.g. CLIPTextModel;model=PATH')
+    if "mode" in uri.args:
+        return _load_mode(uri, cls, path, d, shared)
     if is_single_file(path):
-        raise NotSupportedYet("--text-encoders single file checkpoints")
+        raise NotSupportedYet("--text-encoders single file checkpoints without mode=")
     src, dtype = _source(uri, d, inherit_variant=True), _dtype(uri, d)
     kind = classify(path, uri.option, uri.raw)
 
@@ -157,6 +158,25 @@ def load_text_encoder(text: str, d: Defaults, shared: bool = True) -> Any:
 
     key = (uri.concept, cache_key_path(path), src, str(dtype))
     return _cached("text_encoder", key, build, shared, text)
+
+
+def _load_mode(uri: Uri, cls: Any, path: str, d: Defaults, shared: bool) -> Any:
+    """``mode=``: a monolithic single file encoder checkpoint (``encoder_modes``)."""
+    if "subfolder" in uri.args:
+        raise uri.fail("mode and subfolder cannot be used together")
+    uri.reject(("revision", "variant"), "cannot be used with mode (a single file)")
+    mode = check_mode(uri.args["mode"], uri.concept, uri)
+    local = localize(path, uri.option, d.offline, d.token)
+    if classify(local, uri.option, uri.raw) != "file":
+        raise uri.fail(f"mode {mode} loads a single file checkpoint, not a folder or repository")
+    dtype = _dtype(uri, d)
+
+    def build() -> Any:
+        with load_errors(uri.option, uri.raw, d.offline):
+            return load_mode_checkpoint(os.path.expanduser(local), cls, mode, dtype, uri.raw)
+
+    key = (uri.concept, mode, cache_key_path(local), str(dtype))
+    return _cached("text_encoder", key, build, shared, uri.raw)
 
 
 def text_encoder_overrides(values: list[str] | None, pipe_cls: Any, d: Defaults,
