@@ -57,7 +57,7 @@ MODEL_TYPES: dict[str, ModelTypeInfo] = {t.name: t for t in (
     _t("sdxl", "StableDiffusionXLPipeline", "StableDiffusionXLImg2ImgPipeline",
        "StableDiffusionXLInpaintPipeline", refiner=True),
     _t("sdxl-pix2pix", None, "StableDiffusionXLInstructPix2PixPipeline", None, refiner=True),
-    _t("kolors", "KolorsPipeline", "KolorsImg2ImgPipeline", None, refiner=True,
+    _t("kolors", "KolorsPipeline", "KolorsImg2ImgPipeline", "KolorsInpaintPipeline", refiner=True,
        single_file=False),
     _t("upscaler-x2", None, "StableDiffusionLatentUpscalePipeline", None, (512, 512)),
     _t("upscaler-x4", None, "StableDiffusionUpscalePipeline", None, (512, 512)),

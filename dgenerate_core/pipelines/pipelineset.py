@@ -7,6 +7,7 @@ import logging
 from typing import Any, Callable
 
 from dgenerate_core.errors import ModelError, UsageError
+from dgenerate_core.pipelines.kolors_inpaint import pipeline_class
 from dgenerate_core.pipelines.modeltypes import ModelTypeInfo
 from dgenerate_core.pipelines.schedulers import original_scheduler, remember_original, set_scheduler
 
@@ -23,9 +24,7 @@ def derive(base: Any, cls_name: str, place: Callable[[Any], None] | None,
     (``extra``: more components, e.g. ``controlnet=``)."""
     if type(base).__name__ == cls_name and not extra:
         return base
-    import diffusers
-
-    cls = getattr(diffusers, cls_name)
+    cls = pipeline_class(cls_name)
     if "requires_aesthetics_score" in inspect.signature(cls.__init__).parameters \
             and "requires_aesthetics_score" not in base.config:
         extra["requires_aesthetics_score"] = wants_aesthetics_score(base)
