@@ -22,7 +22,7 @@ from dgenerate_core.render.output import OutputSettings
 from dgenerate_core.render.plan import build_plan, resolve_seeds, scheduler_combinations
 from dgenerate_core.seeds.rules import parse_for_options
 
-_ALIGN_16 = ("sd3", "flux")
+_ALIGN_16 = ("sd3", "sd3-pix2pix", "flux", "flux-fill", "flux-kontext")
 
 
 @dataclass

@@ -81,3 +81,15 @@ def tk_root(xdisplay):
         root.destroy()
     except tkinter.TclError:
         pass
+
+
+@pytest.fixture(scope="session")
+def tiny_types(tmp_path_factory):
+    """Tiny pix2pix, upscaler, Deep Floyd, Stable Cascade, flux-fill and flux-kontext models,
+    each built on first use (``tiny_types.path("if")``)."""
+    try:
+        from tests.tiny_types import TinyTypes
+    except ImportError:  # plain `pytest`: tests/ itself is on sys.path
+        from tiny_types import TinyTypes
+
+    return TinyTypes(str(tmp_path_factory.mktemp("tiny_types")))

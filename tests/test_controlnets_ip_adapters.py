@@ -11,7 +11,7 @@ import pytest
 import torch
 from PIL import Image
 
-from dgenerate_core.errors import ModelError, NotSupportedYet, UsageError
+from dgenerate_core.errors import ModelError, UsageError
 from dgenerate_core.invoke import invoke_dgenerate
 from dgenerate_core.pipelines import list_object_caches, load_pipelines
 from dgenerate_core.render.calls import CallBuilder
@@ -131,8 +131,8 @@ def test_ip_adapter_uri_errors(tiny_models, ip, tmp_path):
         load_pipelines(opts(tiny_models.sd, "sd", ip_adapters=["h94/IP-Adapter"]))
     with pytest.raises(UsageError, match='unknown argument "dtype", valid arguments: scale'):
         load_pipelines(opts(tiny_models.sd, "sd", ip_adapters=[ip["sd"] + ";dtype=float32"]))
-    with pytest.raises(NotSupportedYet, match="--ip-adapters with --model-type flux"):
-        load_pipelines(opts(tiny_models.flux, "flux", ip_adapters=[ip["sd"]]))
+    with pytest.raises(ModelError, match=r'--ip-adapters ".*": cannot load it'):
+        load_pipelines(opts(tiny_models.flux, "flux", ip_adapters=[ip["sd"]]))  # an SD adapter
     plain = load_pipelines(opts(tiny_models.sd, "sd"))
     call = CallBuilder(plain.get("txt2img"), plain.accepts, "sd", "txt2img")
     with pytest.raises(UsageError, match="no --ip-adapters"):

@@ -44,6 +44,7 @@ CASES = [
     ("flux", "flux", [], "inpaint", (96, 64)),
     ("kolors", "kolors", [], "txt2img", (64, 64)),
     ("kolors", "kolors", [], "img2img", (96, 72)),
+    ("kolors", "kolors", [], "inpaint", (96, 72)),  # our KolorsInpaintPipeline
 ]
 
 
@@ -65,14 +66,6 @@ def test_model_type_and_mode(tiny_models, inputs, tmp_path, attr, model_type, ex
     assert files == [expected]
     with Image.open(tmp_path / expected) as im:
         assert im.size == size
-
-
-def test_kolors_inpaint_is_not_supported_yet(tiny_models, inputs, tmp_path, capsys):
-    img, mask = inputs
-    rc, files = _run([tiny_models.kolors, "--model-type", "kolors", "--image-seeds",
-                      f"{img};{mask}"], tmp_path)
-    assert rc == 1 and files == []
-    assert "is not supported yet" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("extra, name", [

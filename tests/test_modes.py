@@ -136,3 +136,12 @@ def test_listings_import_nothing_heavy():
     codes, modules = json.loads(proc.stdout.strip().splitlines()[-1])
     assert codes == [0] * 5
     assert not [m for m in modules if m.split(".")[0] in ("torch", "diffusers", "transformers")]
+
+
+def test_upscaler_ncnn_is_a_known_image_processor(capsys):
+    """The manual lists upscaler-ncnn; its help answers, its use is "not supported yet"."""
+    assert main(["--image-processor-help", "--no-stdin"]) == 0
+    assert '    "upscaler-ncnn"' in capsys.readouterr().out.splitlines()
+    assert main(["--image-processor-help", "upscaler-ncnn", "--no-stdin"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("upscaler-ncnn:\n") and "param: str" in out

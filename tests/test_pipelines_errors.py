@@ -84,13 +84,31 @@ def test_missing_lora_and_ti(tiny_models, tmp_path):
         load_pipelines(opts(tiny_models.sd, textual_inversions=[tiny_models.vae]))
 
 
-def test_offload_needs_accelerator(tiny_models):
-    with pytest.raises(DgenerateError) as err:
-        load_pipelines(opts(tiny_models.sd, model_cpu_offload=True))
-    assert _one_line(err) == ('--model-cpu-offload needs an accelerator device (cuda, xpu or mps), '
-                              'but the device is "cpu"')
-    with pytest.raises(DgenerateError, match="--model-sequential-offload needs an accelerator"):
-        load_pipelines(opts(tiny_models.sd, model_sequential_offload=True))
+def test_offload_on_cpu_warns_once_and_goes_on(tiny_models):
+    """The example scripts choose offloading when no GPU is present: on the CPU it has no
+    effect, so it is a warning (once per flag and process), not an error."""
+    import logging
+
+    from dgenerate_core.pipelines import load
+
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = logging.getLogger("dgenerate")
+    logger.addHandler(handler)
+    load._WARNED.clear()
+    try:
+        for _ in range(2):
+            pset = load_pipelines(opts(tiny_models.sd, model_cpu_offload=True))
+            load_pipelines(opts(tiny_models.sd, model_sequential_offload=True))
+    finally:
+        logger.removeHandler(handler)
+    warnings = [r.getMessage() for r in records if r.levelno == logging.WARNING]
+    assert warnings == [
+        "WARNING: --model-cpu-offload has no effect on the CPU (--device cpu), ignoring it",
+        "WARNING: --model-sequential-offload has no effect on the CPU (--device cpu), ignoring it"]
+    assert pset.device == "cpu"
+    assert not hasattr(pset.base, "_offload_gpu_id")  # no accelerate hooks were installed
 
 
 def test_refiner_only_for_sdxl(tiny_models):
@@ -144,9 +162,10 @@ def test_bad_unet_quantizer(tiny_models):
 def test_offload_flags_are_exclusive(tiny_models):
     with pytest.raises(UsageError, match="--model-sequential-offload and --model-cpu-offload cannot"):
         load_pipelines(opts(tiny_models.sd, model_cpu_offload=True, model_sequential_offload=True))
-    with pytest.raises(DgenerateError, match="--second-model-cpu-offload needs an accelerator"):
+    with pytest.raises(UsageError, match="--second-model-sequential-offload and "
+                                         "--second-model-cpu-offload cannot"):
         load_pipelines(opts(tiny_models.sdxl, "sdxl", sdxl_refiner=tiny_models.sdxl_refiner,
-                            second_model_cpu_offload=True))
+                            second_model_cpu_offload=True, second_model_sequential_offload=True))
 
 
 def test_textual_inversion_unsupported_model_type(tiny_models):
@@ -155,5 +174,5 @@ def test_textual_inversion_unsupported_model_type(tiny_models):
 
 
 def test_second_model_text_encoders_need_refiner(tiny_models):
-    with pytest.raises(UsageError, match="--second-model-text-encoders needs --sdxl-refiner"):
+    with pytest.raises(UsageError, match="--second-model-text-encoders needs --sdxl-refiner or --s-cascade-decoder"):
         load_pipelines(opts(tiny_models.sdxl, "sdxl", second_model_text_encoders=["+"]))

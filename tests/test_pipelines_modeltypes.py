@@ -48,10 +48,13 @@ def test_from_pipe_shares_weights(tiny_models):
     assert pset.get("inpaint").vae is pset.base.vae
 
 
-def test_kolors_inpaint_not_supported(tiny_models):
+def test_kolors_inpaint_shares_the_weights(tiny_models):
+    """diffusers has no Kolors inpainting pipeline: ours is derived from the loaded model."""
     pset = load_pipelines(opts(tiny_models.kolors, "kolors"))
-    with pytest.raises(NotSupportedYet, match="inpainting with --model-type kolors is not supported yet"):
-        pset.get("inpaint")
+    pipe = pset.get("inpaint")
+    assert type(pipe).__name__ == "KolorsInpaintPipeline"
+    assert pipe.unet is pset.base.unet and pipe.text_encoder is pset.base.text_encoder
+    assert run(pipe, "inpaint").std() > 0
 
 
 def test_model_type_is_case_insensitive(tiny_models):
@@ -59,8 +62,8 @@ def test_model_type_is_case_insensitive(tiny_models):
 
 
 def test_unbuilt_and_unknown_model_types():
-    with pytest.raises(NotSupportedYet, match="--model-type s-cascade"):
-        model_type_info("s-cascade")
+    with pytest.raises(NotSupportedYet, match="--model-type sd3-pix2pix"):
+        model_type_info("sd3-pix2pix")
     with pytest.raises(UsageError, match='unknown model type "nope"'):
         canonical_model_type("nope")
 

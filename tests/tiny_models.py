@@ -194,11 +194,11 @@ def _sd_unet(in_channels: int = 4) -> Any:
         attention_head_dim=8)
 
 
-def _sdxl_unet(cross_dim: int, add_dim: int) -> Any:
+def _sdxl_unet(cross_dim: int, add_dim: int, in_channels: int = 4) -> Any:
     from diffusers import UNet2DConditionModel
 
     return UNet2DConditionModel(
-        block_out_channels=(32, 64), layers_per_block=2, sample_size=8, in_channels=4,
+        block_out_channels=(32, 64), layers_per_block=2, sample_size=8, in_channels=in_channels,
         out_channels=4, down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
         up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), attention_head_dim=(2, 4),
         use_linear_projection=True, addition_embed_type="text_time", addition_time_embed_dim=8,

@@ -51,4 +51,6 @@ def find_option(name: str) -> OptionSpec | None:
 
 
 # implementation status of option *values* (the flags per option live in the table rows)
-IMPLEMENTED_MODEL_TYPES: tuple[str, ...] = ("sd", "sdxl", "kolors", "sd3", "flux")
+IMPLEMENTED_MODEL_TYPES: tuple[str, ...] = (
+    "sd", "pix2pix", "sdxl", "sdxl-pix2pix", "kolors", "upscaler-x2", "upscaler-x4", "if", "ifs",
+    "ifs-img2img", "s-cascade", "sd3", "flux", "flux-fill", "flux-kontext")

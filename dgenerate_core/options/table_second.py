@@ -11,7 +11,7 @@ SECOND_MODEL_OPTIONS: tuple[OptionSpec, ...] = (
     option("--s-cascade-decoder", ONE, "second_model",
            "The Stable Cascade decoder model URI (required for --model-type s-cascade). Keys: "
            "revision, variant, subfolder, dtype.", metavar="MODEL_URI", parse=v.URI,
-           model_types=("s-cascade",)),
+           model_types=("s-cascade",), implemented=True),
     option("--sdxl-refiner", ONE, "second_model",
            "An SDXL refiner model URI that finishes the main model's denoising. Keys: revision, "
            "variant, subfolder, dtype.", metavar="MODEL_URI", parse=v.URI,

@@ -13,7 +13,10 @@ from dgenerate_core.pipelines.uris import Uri, parse_uri
 _LOG = logging.getLogger("dgenerate")
 
 
-def _location(uri: Uri, offline: bool) -> dict[str, Any]:
+_NOT_LORA = ("scheduler", "optimizer", "checkpoint")  # files beside a LoRA that are none
+
+
+def _location(uri: Uri, offline: bool, token: str | None = None) -> dict[str, Any]:
     """Resolve a URL concept to a local file (web cache); loading keyword arguments."""
     if uri.concept.lower().startswith(("http://", "https://")):
         uri.concept = localize(uri.concept, uri.option, offline)
@@ -24,7 +27,47 @@ def _location(uri: Uri, offline: bool) -> dict[str, Any]:
     for arg, kw in (("revision", "revision"), ("subfolder", "subfolder"), ("weight-name", "weight_name")):
         if arg in uri.args:
             out[kw] = uri.args[arg]
+    if kind == "repo" and "weight_name" not in out and _hub_offline(offline):
+        name = cached_weight_name(uri, out.get("revision"), out.get("subfolder"), token)
+        if name is not None:
+            out["weight_name"] = name
     return out
+
+
+def _hub_offline(offline: bool) -> bool:
+    from huggingface_hub import constants
+
+    return offline or bool(constants.HF_HUB_OFFLINE)
+
+
+def cached_weight_name(uri: Uri, revision: str | None, subfolder: str | None,
+                       token: str | None) -> str | None:
+    """Offline, diffusers wants a ``weight_name``: pick the one weights file of the repository's
+    cached snapshot as the online path would (``.safetensors`` first, no scheduler / optimizer
+    / checkpoint files); None when nothing is cached, ModelError when several files fit."""
+    from huggingface_hub import snapshot_download
+
+    try:
+        folder = snapshot_download(uri.concept, revision=revision, token=token,
+                                   local_files_only=True, cache_dir=hf_cache_dir())
+    except Exception:  # noqa: BLE001 - not cached: diffusers gives its own offline error
+        return None
+    folder = os.path.join(folder, subfolder or "")
+    files = sorted(f for f in os.listdir(folder) if os.path.isfile(os.path.join(folder, f))) \
+        if os.path.isdir(folder) else []
+    files = [f for f in files if not any(bad in f for bad in _NOT_LORA)]
+    for ext in (".safetensors", ".bin"):
+        found = [f for f in files if f.endswith(ext)]
+        if found:
+            break
+    else:
+        return None
+    if "pytorch_lora_weights" + ext in found:
+        return "pytorch_lora_weights" + ext
+    if len(found) > 1:
+        raise ModelError(f'{uri.option} "{uri.raw}": the cached repository holds several weight '
+                         f"files ({', '.join(found)}), choose one with weight-name=")
+    return found[0]
 
 
 def apply_loras(pipe: Any, values: list[str], fuse_scale: float | None, model_type: str,
@@ -36,7 +79,7 @@ def apply_loras(pipe: Any, values: list[str], fuse_scale: float | None, model_ty
     for i, text in enumerate(values):
         uri = parse_uri(text, "--loras", ("scale", "revision", "subfolder", "weight-name"))
         scale = uri.get_float("scale", 1.0)
-        where = _location(uri, offline)
+        where = _location(uri, offline, token)
         name = f"dgenerate_lora_{i}"
         _LOG.debug("loading LoRA %s (scale %s)", uri.concept, scale)
         with load_errors("--loras", text, offline):

@@ -8,6 +8,8 @@ from typing import Any, Callable
 
 from dgenerate_core.errors import NotSupportedYet, UsageError
 from dgenerate_core.pipelines.cache import get_cache
+from dgenerate_core.pipelines.distill_t5 import distill_t5_class
+from dgenerate_core.pipelines.encoder_modes import check_mode, load_mode_checkpoint
 from dgenerate_core.pipelines.device import dtype_kwargs, hf_dtype_kwargs, resolve_dtype
 from dgenerate_core.pipelines.source import (Source, cache_key_path, classify, hf_cache_dir, is_single_file,
                                              load_errors, localize)
@@ -98,11 +100,12 @@ def load_vae(text: str, d: Defaults, shared: bool = True) -> Any:
                    shared, text)
 
 
-def load_denoiser(text: str, kind: str, cls_name: str, d: Defaults, shared: bool = True) -> Any:
-    """``--unet`` / ``--transformer PATH;revision;variant;subfolder;dtype``."""
+def load_denoiser(text: str, kind: str, cls_name: str, d: Defaults, shared: bool = True,
+                  option: str | None = None) -> Any:
+    """``--unet`` / ``--transformer`` / ``--second-model-unet PATH;revision;variant;subfolder;dtype``."""
     import diffusers
 
-    option = f"--{kind}"
+    option = option or f"--{kind}"
     uri = parse_uri(text, option, _LOAD_ARGS + ("quantizer",))
     path = uri.concept
     if kind == "unet" and is_single_file(path):
@@ -129,7 +132,7 @@ def text_encoder_names(pipe_cls: Any) -> list[str]:
 
 def _encoder_class(name: str, uri: Uri) -> Any:
     if name == "DistillT5EncoderModel":
-        raise NotSupportedYet("--text-encoders DistillT5EncoderModel")
+        return distill_t5_class()
     if name == "ChatGLMModel":
         from diffusers.pipelines.kolors import ChatGLMModel
 
@@ -147,14 +150,14 @@ def load_text_encoder(text: str, d: Defaults, shared: bool = True,
     """One ``--text-encoders`` URI: ``Class;model=...;revision;variant;subfolder;dtype;quantizer``
     (``name``: the pipeline position it fills, which the global ``--quantizer-map`` names)."""
     uri = parse_uri(text, "--text-encoders", ("model",) + _LOAD_ARGS + ("quantizer", "mode"))
-    if "mode" in uri.args:
-        raise NotSupportedYet("--text-encoders mode= argument")
     cls = _encoder_class(uri.concept, uri)
     path = uri.get("model")
     if not path:
         raise uri.fail('the "model" argument is required, e.g. CLIPTextModel;model=PATH')
+    if "mode" in uri.args:
+        return _load_mode(uri, cls, path, d, shared)
     if is_single_file(path):
-        raise NotSupportedYet("--text-encoders single file checkpoints")
+        raise NotSupportedYet("--text-encoders single file checkpoints without mode=")
     src, dtype = _source(uri, d, inherit_variant=True), _dtype(uri, d)
     kind = classify(path, uri.option, uri.raw)
     q, q_option = component_quantizer(uri.get("quantizer"), "--text-encoders", d.quant, name)
@@ -167,6 +170,25 @@ def load_text_encoder(text: str, d: Defaults, shared: bool = True,
 
     key = (uri.concept, cache_key_path(path), src, str(dtype), q)
     return _cached("text_encoder", key, build, shared, text)
+
+
+def _load_mode(uri: Uri, cls: Any, path: str, d: Defaults, shared: bool) -> Any:
+    """``mode=``: a monolithic single file encoder checkpoint (``encoder_modes``)."""
+    if "subfolder" in uri.args:
+        raise uri.fail("mode and subfolder cannot be used together")
+    uri.reject(("revision", "variant"), "cannot be used with mode (a single file)")
+    mode = check_mode(uri.args["mode"], uri.concept, uri)
+    local = localize(path, uri.option, d.offline, d.token)
+    if classify(local, uri.option, uri.raw) != "file":
+        raise uri.fail(f"mode {mode} loads a single file checkpoint, not a folder or repository")
+    dtype = _dtype(uri, d)
+
+    def build() -> Any:
+        with load_errors(uri.option, uri.raw, d.offline):
+            return load_mode_checkpoint(os.path.expanduser(local), cls, mode, dtype, uri.raw)
+
+    key = (uri.concept, mode, cache_key_path(local), str(dtype))
+    return _cached("text_encoder", key, build, shared, uri.raw)
 
 
 def text_encoder_overrides(values: list[str] | None, pipe_cls: Any, d: Defaults,

@@ -21,7 +21,10 @@ from dgenerate_core.pipelines.uris import parse_uri
 
 IP_ADAPTER_ARGS = ("scale", "revision", "subfolder", "weight-name")
 IMAGE_ENCODER_ARGS = ("revision", "variant", "subfolder", "dtype")
-SUPPORTED = ("sd", "sdxl", "kolors")
+SUPPORTED = ("sd", "sdxl", "kolors", "sd3", "flux")
+SINGLE_ADAPTER_TYPES = ("sd3", "flux")  # diffusers loads one IP adapter into these
+#: the image encoder class of each model type (SD3 IP adapters use SigLIP)
+ENCODER_CLASSES = {"sd3": "SiglipVisionModel"}
 _WEIGHT_EXTS = (".safetensors", ".bin", ".pt", ".pth")
 
 
@@ -90,20 +93,33 @@ def parse_ip_adapter_uri(text: str, offline: bool = False, token: str | None = N
     return IPAdapterUri(text, path, subfolder, weight, float(scale), uri.get("revision"), kind)
 
 
-def _load_encoder(path: str, source: Source, dtype: Any, option: str, raw: str) -> Any:
-    from transformers import CLIPVisionModelWithProjection
+def _load_encoder(path: str, source: Source, dtype: Any, option: str, raw: str,
+                  cls_name: str = "CLIPVisionModelWithProjection") -> Any:
+    import transformers
 
     def build() -> Any:
         with load_errors(option, raw, source.offline):
-            return CLIPVisionModelWithProjection.from_pretrained(
+            return getattr(transformers, cls_name).from_pretrained(
                 path, **source.kwargs(), **hf_dtype_kwargs(dtype))
 
-    key = (cache_key_path(path), source, str(dtype))
+    key = (cls_name, cache_key_path(path), source, str(dtype))
     return get_cache("image_encoder").get_or_create(key, build, raw)
 
 
+def siglip_processor(path: str, source: Source, encoder: Any) -> Any:
+    """The SigLIP image processor saved beside an encoder, else one sized for it."""
+    from transformers import SiglipImageProcessor
+
+    try:
+        return SiglipImageProcessor.from_pretrained(path, **source.kwargs())
+    except (OSError, ValueError):
+        side = int(encoder.config.image_size)
+        return SiglipImageProcessor(size={"height": side, "width": side})
+
+
 def load_image_encoder(text: str, device: str, default_dtype: str, offline: bool = False,
-                       token: str | None = None) -> Any:
+                       token: str | None = None,
+                       cls_name: str = "CLIPVisionModelWithProjection") -> Any:
     """``--image-encoder PATH;revision;variant;subfolder;dtype`` (no single files)."""
     uri = parse_uri(text, "--image-encoder", IMAGE_ENCODER_ARGS)
     if is_single_file(uri.concept) or uri.concept.lower().startswith(("http://", "https://")):
@@ -113,10 +129,13 @@ def load_image_encoder(text: str, device: str, default_dtype: str, offline: bool
     path = os.path.expanduser(uri.concept) if kind == "dir" else uri.concept
     source = Source(uri.get("revision"), uri.get("variant"), uri.get("subfolder"), token, offline)
     dtype = resolve_dtype(uri.get_dtype(default_dtype), device)
-    return _load_encoder(path, source, dtype, "--image-encoder", uri.raw)
+    encoder = _load_encoder(path, source, dtype, "--image-encoder", uri.raw, cls_name)
+    object.__setattr__(encoder, "_dgenerate_source", (path, source))
+    return encoder
 
 
-def _bundled_encoder(adapters: IPAdapters, device: str, offline: bool, token: str | None) -> Any:
+def _bundled_encoder(adapters: IPAdapters, device: str, offline: bool, token: str | None,
+                     cls_name: str = "CLIPVisionModelWithProjection") -> Any:
     """The ``image_encoder`` folder shipped beside the first adapter that has one."""
     dtype = resolve_dtype(adapters.dtype, device)
     for u in adapters.uris:
@@ -125,7 +144,9 @@ def _bundled_encoder(adapters: IPAdapters, device: str, offline: bool, token: st
             continue
         source = Source(u.revision, None, sub, token, offline)
         try:
-            return _load_encoder(u.path, source, dtype, "--ip-adapters", u.raw)
+            encoder = _load_encoder(u.path, source, dtype, "--ip-adapters", u.raw, cls_name)
+            object.__setattr__(encoder, "_dgenerate_source", (u.path, source))
+            return encoder
         except Exception:  # noqa: BLE001 - a repository without one: try the next adapter
             if u.kind != "repo":
                 raise
@@ -138,11 +159,11 @@ def load_ip_adapters(opts: Any, model_type: str) -> IPAdapters | None:
     texts = getattr(opts, "ip_adapters", None)
     if not texts:
         return None
-    if model_type in ("flux", "flux-fill", "flux-kontext"):
-        raise NotSupportedYet("--ip-adapters with --model-type flux")
     if model_type not in SUPPORTED:
         raise UsageError(f"--ip-adapters cannot be used with --model-type {model_type}")
     offline, token = bool(getattr(opts, "offline_mode", False)), getattr(opts, "auth_token", None)
+    if model_type in SINGLE_ADAPTER_TYPES and len(texts) > 1:
+        raise UsageError(f"--model-type {model_type} supports only one --ip-adapters model")
     uris = tuple(parse_ip_adapter_uri(t, offline, token) for t in texts)
     revisions = {u.revision for u in uris if u.kind == "repo"}
     if len(revisions) > 1:
@@ -165,19 +186,38 @@ def apply_ip_adapters(pset: Any, adapters: IPAdapters | None, offline: bool = Fa
     pset._ip_adapters_key, pset.ip_adapters = None, None
     if adapters is None:
         return
+    cls_name = ENCODER_CLASSES.get(pset.model_type, "CLIPVisionModelWithProjection")
     if adapters.image_encoder:
         encoder = load_image_encoder(adapters.image_encoder, pset.device, adapters.dtype,
-                                     offline, token)
+                                     offline, token, cls_name)
     else:
-        encoder = _bundled_encoder(adapters, pset.device, offline, token)
+        encoder = _bundled_encoder(adapters, pset.device, offline, token, cls_name)
     base.register_modules(image_encoder=encoder)  # load_ip_adapter adds a feature extractor
+    if pset.model_type == "sd3":  # ... except for SD3, whose loader only adds one with its encoder
+        base.register_modules(feature_extractor=siglip_processor(*encoder._dgenerate_source,
+                                                                 encoder))
     uris = adapters.uris
     with load_errors("--ip-adapters", " ".join(u.raw for u in uris), offline):
-        base.load_ip_adapter([u.path for u in uris], subfolder=[u.subfolder for u in uris],
-                             weight_name=[u.weight_name for u in uris],
-                             image_encoder_folder=None, local_files_only=offline, token=token,
-                             revision=next((u.revision for u in uris if u.revision), None),
-                             cache_dir=hf_cache_dir())
+        if pset.model_type in SINGLE_ADAPTER_TYPES:  # the encoder is registered above
+            _load_single(base, uris[0], offline, token)
+        else:
+            base.load_ip_adapter([u.path for u in uris],
+                                 subfolder=[u.subfolder for u in uris],
+                                 weight_name=[u.weight_name for u in uris],
+                                 image_encoder_folder=None, local_files_only=offline,
+                                 token=token,
+                                 revision=next((u.revision for u in uris if u.revision), None),
+                                 cache_dir=hf_cache_dir())
     if pset.device != "cpu":
         base.to(pset.device)
     pset._ip_adapters_key, pset.ip_adapters = wanted, adapters
+
+
+def _load_single(base: Any, uri: IPAdapterUri, offline: bool, token: str | None) -> None:
+    """The one IP adapter of SD3 (InstantX layout) or Flux (XLabs layout); the image encoder
+    is already the pipeline's."""
+    no_encoder = {"image_encoder_pretrained_model_name_or_path": None} \
+        if type(base).__name__.startswith("Flux") else {"image_encoder_folder": None}
+    base.load_ip_adapter(uri.path, weight_name=uri.weight_name, subfolder=uri.subfolder,
+                         local_files_only=offline, token=token, revision=uri.revision,
+                         cache_dir=hf_cache_dir(), **no_encoder)

@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import logging
 import os
 from dataclasses import dataclass, fields
 from typing import Any, Callable
 
-from dgenerate_core.errors import DgenerateError, ModelError, NotSupportedYet, UsageError
+from dgenerate_core.errors import ModelError, NotSupportedYet, UsageError
 from dgenerate_core.pipelines import adapters, components
 from dgenerate_core.pipelines.cache import get_cache
 from dgenerate_core.pipelines.device import dtype_kwargs, is_accelerator, resolve_device, resolve_dtype
 from dgenerate_core.pipelines.modeltypes import ModelTypeInfo, canonical_model_type, model_type_info
 from dgenerate_core.pipelines.pipelineset import PipelineSet
 from dgenerate_core.pipelines.schedulers import remember_original
+from dgenerate_core.pipelines.second import load_second
 from dgenerate_core.pipelines.source import Source, classify, hf_cache_dir, load_errors, localize
-from dgenerate_core.pipelines.uris import parse_uri
 from dgenerate_core.pipelines.controlnets import load_controls
 from dgenerate_core.pipelines.ipadapters import apply_ip_adapters, load_ip_adapters
 from dgenerate_core.quantizers import (QuantPlan, import_bitsandbytes_offline, make_plan,
-                                       pipeline_config)
+                                       pipeline_quantization)
 
 _LOG = logging.getLogger("dgenerate")
-_TRANSFORMERS = {"sd3": "SD3Transformer2DModel", "flux": "FluxTransformer2DModel"}
+_OFFLOAD_FLAGS = ("model_cpu_offload", "model_sequential_offload", "second_model_cpu_offload",
+                  "second_model_sequential_offload")
+_WARNED: set[str] = set()  # offload flags already warned about (once per process)
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,9 @@ class LoadSpec:
     lora_fuse_scale: float | None = None
     textual_inversions: tuple[str, ...] = ()
     sdxl_refiner: str | None = None
+    s_cascade_decoder: str | None = None
+    second_model_unet: str | None = None
+    second_model_original_config: str | None = None
     second_model_text_encoders: tuple[str, ...] = ()
     quantizer: str | None = None
     quantizer_map: tuple[str, ...] = ()
@@ -100,30 +106,41 @@ def load_pipelines(opts: Any) -> PipelineSet:
     return pset
 
 
-def _check_offload(spec: LoadSpec, device: str) -> None:
+def _check_offload(spec: LoadSpec, device: str) -> LoadSpec:
+    """The spec without offload flags on the CPU (each warned about once: they have no effect
+    there, and the example scripts choose them when no GPU is present)."""
     for prefix in ("", "second_"):
         if getattr(spec, f"{prefix}model_sequential_offload") and getattr(spec, f"{prefix}model_cpu_offload"):
             dash = prefix.replace("_", "-")
             raise UsageError(f"--{dash}model-sequential-offload and --{dash}model-cpu-offload "
                              "cannot be used together")
-    wanted = [n for n in ("model_cpu_offload", "model_sequential_offload", "second_model_cpu_offload",
-                          "second_model_sequential_offload") if getattr(spec, n)]
-    if wanted and not is_accelerator(device):
-        flag = "--" + wanted[0].replace("_", "-")
-        raise DgenerateError(f"{flag} needs an accelerator device (cuda, xpu or mps), "
-                             f'but the device is "{device}"')
+    wanted = [n for n in _OFFLOAD_FLAGS if getattr(spec, n)]
+    if not wanted or is_accelerator(device):
+        return spec
+    for name in wanted:
+        if name not in _WARNED:
+            _WARNED.add(name)
+            _LOG.warning("WARNING: --%s has no effect on the CPU (--device %s), ignoring it",
+                         name.replace("_", "-"), device)
+    return dataclasses.replace(spec, **{n: False for n in _OFFLOAD_FLAGS})
 
 
 def _check_components(spec: LoadSpec, info: ModelTypeInfo) -> None:
     if spec.sdxl_refiner and not info.refiner:
         raise UsageError(f"--sdxl-refiner cannot be used with --model-type {info.name}, "
-                         "only sdxl and kolors models take a refiner")
+                         "only sdxl, sdxl-pix2pix and kolors models take a refiner")
+    if spec.s_cascade_decoder and info.name != "s-cascade":
+        raise UsageError("--s-cascade-decoder can only be used with --model-type s-cascade")
+    if info.name == "s-cascade" and not spec.s_cascade_decoder:
+        raise UsageError("--model-type s-cascade requires --s-cascade-decoder")
     if spec.unet and info.denoiser != "unet":
         raise UsageError(f"--unet cannot be used with --model-type {info.name}, use --transformer")
     if spec.transformer and info.denoiser != "transformer":
         raise UsageError("--transformer is only supported for --model-type sd3 and flux")
-    if spec.second_model_text_encoders and not spec.sdxl_refiner:
-        raise UsageError("--second-model-text-encoders needs --sdxl-refiner")
+    for name in ("second_model_text_encoders", "second_model_unet", "second_model_original_config"):
+        if getattr(spec, name) and not (spec.sdxl_refiner or spec.s_cascade_decoder):
+            raise UsageError(f"--{name.replace('_', '-')} needs --sdxl-refiner or "
+                             "--s-cascade-decoder")
 
 
 def _offloader(device: str, sequential: bool, cpu: bool) -> Callable[[Any], None] | None:
@@ -172,11 +189,11 @@ def _build(spec: LoadSpec) -> PipelineSet:
     info = model_type_info(spec.model_type)
     device = resolve_device(spec.device)
     dtype = resolve_dtype(spec.dtype, device)
-    _check_offload(spec, device)
+    spec = _check_offload(spec, device)
     _check_components(spec, info)
     kind = classify(localize(spec.model_path, "model_path", spec.offline_mode, spec.auth_token),
                     "model_path")
-    cls = getattr(diffusers, info.class_name("txt2img"))
+    cls = getattr(diffusers, info.load_class)
     shared = not (spec.loras or spec.textual_inversions)  # those change weights in place
     plan = make_plan(spec.quantizer, spec.quantizer_map)
     d = components.Defaults(spec.variant, spec.dtype or "auto", device, spec.auth_token,
@@ -186,7 +203,7 @@ def _build(spec: LoadSpec) -> PipelineSet:
     if kind == "file":  # diffusers' single-file loader cannot take a PipelineQuantizationConfig
         overrides.update(_single_file_quantized(cls, plan, overrides))
     else:
-        overrides.update(_quantization(cls, plan, overrides))
+        overrides.update(pipeline_quantization(cls, plan, overrides))
     _LOG.debug("loading %s model %s (%s, %s)", info.name, spec.model_path, device, dtype)
     base = _load_main(spec, info, cls, kind, overrides, dtype)
     if spec.loras:
@@ -198,8 +215,8 @@ def _build(spec: LoadSpec) -> PipelineSet:
     offload = _offloader(device, spec.model_sequential_offload, spec.model_cpu_offload)
     _place(base, device, offload)
     refiner, offload_refiner = None, None
-    if spec.sdxl_refiner:
-        refiner = _load_refiner(spec, d, device, dtype)
+    if spec.sdxl_refiner or spec.s_cascade_decoder:
+        refiner = load_second(spec, d, device)
         offload_refiner = _offloader(device, spec.second_model_sequential_offload,
                                      spec.second_model_cpu_offload)
         _place(refiner, device, offload_refiner)
@@ -243,15 +260,6 @@ def _with_shared(saved: dict[str, Any], loaded: dict[str, Any]) -> dict[str, Any
     return out
 
 
-def _quantization(cls: Any, plan: QuantPlan, overrides: dict[str, Any]) -> dict[str, Any]:
-    """``quantization_config=`` for the pipeline's own submodules that the plan names (components
-    given by URI were loaded, and quantized, on their own)."""
-    params = inspect.signature(cls.__init__).parameters
-    entries = {name: q for name, q in plan.entries if name in params and name not in overrides}
-    config = pipeline_config(entries, plan.option)
-    return {} if config is None else {"quantization_config": config}
-
-
 def _single_file_quantized(cls: Any, plan: QuantPlan, overrides: dict[str, Any]) -> dict:
     """Single-file checkpoints: diffusers cannot quantize the models inside the file while it
     loads (its single-file loader passes the pipeline config to each model unresolved), so only
@@ -271,16 +279,21 @@ def _component_overrides(spec: LoadSpec, info: ModelTypeInfo, cls: Any, d: compo
     if spec.vae:
         out["vae"] = components.load_vae(spec.vae, d)
     if spec.unet:
-        out["unet"] = components.load_denoiser(spec.unet, "unet", "UNet2DConditionModel", d, shared)
+        out[info.unet_component] = components.load_denoiser(spec.unet, "unet",
+                                                            info.denoiser_class, d, shared)
     if spec.transformer:
         out["transformer"] = components.load_denoiser(spec.transformer, "transformer",
-                                                      _TRANSFORMERS[info.name], d, shared)
+                                                      info.denoiser_class, d, shared)
     out.update(components.text_encoder_overrides(list(spec.text_encoders), cls, d, shared))
     params = inspect.signature(cls.__init__).parameters
     if "safety_checker" in params and not spec.safety_checker:
         out["safety_checker"] = None
         out["feature_extractor"] = None
-        out["requires_safety_checker"] = False
+        if "requires_safety_checker" in params:
+            out["requires_safety_checker"] = False
+    if "watermarker" in params and "watermarker" not in cls._optional_components:
+        # diffusers' IFImg2ImgSuperResolutionPipeline requires one; stage II models ship none
+        out.setdefault("watermarker", None)
     return out
 
 
@@ -336,33 +349,3 @@ def _subfolder(path: str, kind: str, src: Source) -> str:
     if not os.path.isdir(folder):
         raise ModelError(f'--subfolder "{src.subfolder}": there is no such folder in the model')
     return folder
-
-
-def _load_refiner(spec: LoadSpec, d: components.Defaults, device: str, dtype: Any) -> Any:
-    """``--sdxl-refiner PATH;revision;variant;subfolder;dtype`` as an SDXL img2img pipeline."""
-    from diffusers import StableDiffusionXLImg2ImgPipeline as cls
-
-    uri = parse_uri(spec.sdxl_refiner or "", "--sdxl-refiner", ("revision", "variant", "subfolder", "dtype"))
-    location = localize(uri.concept, "--sdxl-refiner", d.offline, d.token)
-    kind = classify(location, "--sdxl-refiner", uri.raw)
-    rdtype = resolve_dtype(uri.get_dtype(spec.dtype), device)
-    plan = make_plan(spec.second_model_quantizer, spec.second_model_quantizer_map,
-                     "--second-model-quantizer", "--second-model-quantizer-map")
-    rd = components.Defaults(d.variant, uri.get_dtype(spec.dtype) or "auto", device, d.token, d.offline,
-                             None if kind == "file" else uri.concept, plan)
-    overrides = components.text_encoder_overrides(list(spec.second_model_text_encoders), cls, rd)
-    overrides.update(_quantization(cls, plan, overrides))
-    path = os.path.expanduser(location) if kind != "repo" else location
-    with load_errors("--sdxl-refiner", uri.raw, d.offline):
-        if kind == "file":
-            uri.reject(("revision", "variant", "subfolder"), "cannot be used with a single file")
-            pipe = cls.from_single_file(path, local_files_only=d.offline, token=d.token,
-                                        cache_dir=hf_cache_dir(), **overrides,
-                                        **dtype_kwargs(rdtype))
-        else:
-            variant = uri.get("variant", spec.variant)
-            src = Source(uri.get("revision"), variant, uri.get("subfolder"), d.token, d.offline)
-            pipe = cls.from_pretrained(path, **src.kwargs(), **overrides, **dtype_kwargs(rdtype))
-    remember_original(pipe)
-    object.__setattr__(pipe, "_dgenerate_model_path", uri.concept)
-    return pipe

@@ -21,6 +21,14 @@ class ModelTypeInfo:
     denoiser: str = "unet"          # the attribute --unet / --transformer replaces
     refiner: bool = False           # may take --sdxl-refiner
     single_file: bool = True        # from_single_file supported
+    denoiser_class: str = "UNet2DConditionModel"  # the class --unet loads
+    align: int = 8                  # output and image sizes are aligned to this
+    unet_component: str = "unet"    # the pipeline component --unet replaces
+
+    @property
+    def load_class(self) -> str:
+        """The class the model is loaded as: its txt2img pipeline, else the first it has."""
+        return next(n for n in (self.txt2img, self.img2img, self.inpaint) if n is not None)
 
     def class_name(self, mode: str) -> str:
         """The pipeline class name for ``mode``; NotSupportedYet where diffusers has none."""
@@ -33,18 +41,43 @@ class ModelTypeInfo:
         return name
 
 
-MODEL_TYPES: dict[str, ModelTypeInfo] = {
-    "sd": ModelTypeInfo("sd", "StableDiffusionPipeline", "StableDiffusionImg2ImgPipeline",
-                        "StableDiffusionInpaintPipeline", (512, 512)),
-    "sdxl": ModelTypeInfo("sdxl", "StableDiffusionXLPipeline", "StableDiffusionXLImg2ImgPipeline",
-                          "StableDiffusionXLInpaintPipeline", (1024, 1024), refiner=True),
-    "kolors": ModelTypeInfo("kolors", "KolorsPipeline", "KolorsImg2ImgPipeline", None,
-                            (1024, 1024), refiner=True, single_file=False),
-    "sd3": ModelTypeInfo("sd3", "StableDiffusion3Pipeline", "StableDiffusion3Img2ImgPipeline",
-                         "StableDiffusion3InpaintPipeline", (1024, 1024), denoiser="transformer"),
-    "flux": ModelTypeInfo("flux", "FluxPipeline", "FluxImg2ImgPipeline", "FluxInpaintPipeline",
-                          (1024, 1024), denoiser="transformer"),
-}
+def _t(name: str, txt2img: str | None, img2img: str | None, inpaint: str | None,
+       size: tuple[int, int] = (1024, 1024), **kw) -> ModelTypeInfo:
+    return ModelTypeInfo(name, txt2img, img2img, inpaint, size, **kw)
+
+
+_FLUX = dict(denoiser="transformer", denoiser_class="FluxTransformer2DModel", align=16)
+_SD3 = dict(denoiser="transformer", denoiser_class="SD3Transformer2DModel", align=16)
+_IF = dict(single_file=False)
+
+MODEL_TYPES: dict[str, ModelTypeInfo] = {t.name: t for t in (
+    _t("sd", "StableDiffusionPipeline", "StableDiffusionImg2ImgPipeline",
+       "StableDiffusionInpaintPipeline", (512, 512)),
+    _t("pix2pix", None, "StableDiffusionInstructPix2PixPipeline", None, (512, 512)),
+    _t("sdxl", "StableDiffusionXLPipeline", "StableDiffusionXLImg2ImgPipeline",
+       "StableDiffusionXLInpaintPipeline", refiner=True),
+    _t("sdxl-pix2pix", None, "StableDiffusionXLInstructPix2PixPipeline", None, refiner=True),
+    _t("kolors", "KolorsPipeline", "KolorsImg2ImgPipeline", "KolorsInpaintPipeline", refiner=True,
+       single_file=False),
+    _t("upscaler-x2", None, "StableDiffusionLatentUpscalePipeline", None, (512, 512)),
+    _t("upscaler-x4", None, "StableDiffusionUpscalePipeline", None, (512, 512)),
+    _t("if", "IFPipeline", "IFImg2ImgPipeline", "IFInpaintingPipeline", (64, 64), **_IF),
+    _t("ifs", None, "IFSuperResolutionPipeline", "IFInpaintingSuperResolutionPipeline",
+       (64, 64), **_IF),
+    _t("ifs-img2img", None, "IFImg2ImgSuperResolutionPipeline", None, (64, 64), **_IF),
+    # img2img: the image seed images are the prior's image (style) prompt
+    _t("s-cascade", "StableCascadePriorPipeline", "StableCascadePriorPipeline", None,
+       denoiser_class="StableCascadeUNet", unet_component="prior", align=128,
+       single_file=False),
+    _t("sd3", "StableDiffusion3Pipeline", "StableDiffusion3Img2ImgPipeline",
+       "StableDiffusion3InpaintPipeline", **_SD3),
+    _t("flux", "FluxPipeline", "FluxImg2ImgPipeline", "FluxInpaintPipeline", **_FLUX),
+    _t("flux-fill", None, None, "FluxFillPipeline", **_FLUX),
+    _t("flux-kontext", None, "FluxKontextPipeline", "FluxKontextInpaintPipeline", **_FLUX),
+)}
+
+#: the Stable Cascade decoder (--s-cascade-decoder) pipeline and its UNet class
+CASCADE_DECODER = "StableCascadeDecoderPipeline"
 
 #: every --model-type value of the manual; the ones not in MODEL_TYPES are not built yet
 ALL_MODEL_TYPES = ("sd", "pix2pix", "sdxl", "sdxl-pix2pix", "kolors", "upscaler-x2", "upscaler-x4",

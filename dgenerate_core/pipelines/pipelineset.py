@@ -8,6 +8,7 @@ import logging
 from typing import Any, Callable, Iterator
 
 from dgenerate_core.errors import ModelError, UsageError
+from dgenerate_core.pipelines.kolors_inpaint import pipeline_class
 from dgenerate_core.pipelines.modeltypes import ModelTypeInfo
 from dgenerate_core.pipelines.schedulers import original_scheduler, remember_original, set_scheduler
 
@@ -24,12 +25,14 @@ def derive(base: Any, cls_name: str, place: Callable[[Any], None] | None,
     (``extra``: more components, e.g. ``controlnet=``)."""
     if type(base).__name__ == cls_name and not extra:
         return base
-    import diffusers
-
+    cls = pipeline_class(cls_name)
+    if "requires_aesthetics_score" in inspect.signature(cls.__init__).parameters \
+            and "requires_aesthetics_score" not in base.config:
+        extra["requires_aesthetics_score"] = wants_aesthetics_score(base)
     # from_pipe casts every (shared) module to torch_dtype, float32 when not given
     with _same_dtype_cast_allowed(base):
-        pipe = getattr(diffusers, cls_name).from_pipe(base, scheduler=original_scheduler(base),
-                                                      torch_dtype=base.dtype, **extra)
+        pipe = cls.from_pipe(base, scheduler=original_scheduler(base), torch_dtype=base.dtype,
+                             **extra)
     remember_original(pipe, original_scheduler(base))
     object.__setattr__(pipe, "_dgenerate_model_path", getattr(base, "_dgenerate_model_path", None))
     if place is not None:
@@ -51,6 +54,19 @@ def _same_dtype_cast_allowed(base: Any) -> Iterator[None]:
     finally:
         for module in hidden:
             module.is_quantized = True
+
+
+def wants_aesthetics_score(pipe: Any) -> bool:
+    """True when the SDXL UNet was trained with aesthetic scores (a refiner): its added time
+    embedding takes 5 time ids, not 6; a txt2img pipeline loaded from a refiner model does not
+    keep the model's ``requires_aesthetics_score``."""
+    unet = getattr(pipe, "unet", None)
+    encoder = getattr(pipe, "text_encoder_2", None)
+    linear = getattr(getattr(unet, "add_embedding", None), "linear_1", None)
+    per_id = getattr(getattr(unet, "config", None), "addition_time_embed_dim", None)
+    if linear is None or not per_id or encoder is None:
+        return False
+    return linear.in_features - int(encoder.config.projection_dim) == 5 * int(per_id)
 
 
 class PipelineSet:
@@ -117,11 +133,17 @@ class PipelineSet:
 
     @property
     def has_refiner(self) -> bool:
-        return self._refiner_base is not None
+        """True with an SDXL refiner (a Stable Cascade decoder is no refiner)."""
+        return self._refiner_base is not None and self.model_type != "s-cascade"
+
+    @property
+    def decoder(self) -> Any:
+        """The Stable Cascade decoder pipeline (None for other model types)."""
+        return self._refiner_base if self.model_type == "s-cascade" else None
 
     def refiner(self, mode: str) -> Any:
         """The SDXL refiner pipeline for ``mode`` (img2img class, or inpaint), or None."""
-        if self._refiner_base is None:
+        if not self.has_refiner:
             return None
         cls_name = _REFINER_CLASSES[mode]
         if cls_name not in self._refiners:

@@ -6,7 +6,8 @@ transformers inside its functions only.
 """
 
 from dgenerate_core.quantizers.configs import (
-    QuantizerUnavailable, import_bitsandbytes_offline, library_of, pipeline_config, to_config,
+    QuantizerUnavailable, import_bitsandbytes_offline, library_of, pipeline_config,
+    pipeline_quantization, to_config,
     transformers_quantization,
 )
 from dgenerate_core.quantizers.helptext import format_quantizer_help
@@ -19,6 +20,6 @@ from dgenerate_core.quantizers.registry import (
 __all__ = [
     "BACKENDS", "DEFAULT_MAP", "SUBMODULES", "QuantPlan", "Quantizer", "QuantizerUnavailable",
     "backend_names", "component_quantizer", "find_backend", "format_quantizer_help", "import_bitsandbytes_offline", "library_of",
-    "make_plan", "parse_map", "parse_quantizer", "pipeline_config", "to_config",
+    "make_plan", "parse_map", "pipeline_quantization", "parse_quantizer", "pipeline_config", "to_config",
     "transformers_quantization",
 ]

@@ -8,6 +8,7 @@ the layer substitution while the weights load.
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import logging
 import sys
 from typing import Any
@@ -151,3 +152,12 @@ def pipeline_config(entries: dict[str, Quantizer], option: str) -> Any:
     mapping = {name: to_config(q, library_of_name(name), option, name)
                for name, q in entries.items()}
     return PipelineQuantizationConfig(quant_mapping=mapping)
+
+
+def pipeline_quantization(cls: Any, plan: Any, overrides: dict[str, Any]) -> dict[str, Any]:
+    """``quantization_config=`` for the pipeline's own submodules that the plan (a ``QuantPlan``)
+    names; components given by URI (in ``overrides``) were loaded, and quantized, on their own."""
+    params = inspect.signature(cls.__init__).parameters
+    entries = {name: q for name, q in plan.entries if name in params and name not in overrides}
+    config = pipeline_config(entries, plan.option)
+    return {} if config is None else {"quantization_config": config}

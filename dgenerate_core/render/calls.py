@@ -107,7 +107,10 @@ def add_common(call: CallBuilder, step: Any, opts: Any, generator: Any, batch_si
     call.kwargs["num_inference_steps"] = int(step["inference_steps"])
     call.optional("guidance_scale", step["guidance_scales"])
     call.kwargs["generator"] = generator
-    call.require("num_images_per_prompt", batch_size, "--batch-size")
+    if batch_size != 1:
+        call.require("num_images_per_prompt", batch_size, "--batch-size")
+    else:
+        call.optional("num_images_per_prompt", 1)
     if step["guidance_rescales"] is not None:
         call.require("guidance_rescale", step["guidance_rescales"], "--guidance-rescales")
     if step["clip_skips"] is not None and weighted:

@@ -134,5 +134,10 @@ def add_ip_adapter_images(call: CallBuilder, job: Any, step: Any, pipe_set: Any,
         raise UsageError(f"{len(groups)} IP adapter image group(s) given for "
                          f"{len(adapters.uris)} --ip-adapters model(s): give one group per "
                          f'model, separated by commas, e.g. "adapter: a.png + b.png, c.png"')
+    if pipe_set.model_type == "sd3":  # one adapter, its images are one batch, a float scale
+        call.require("ip_adapter_image", groups[0][0] if len(groups[0]) == 1 else groups[0],
+                     "--ip-adapters")
+        call.pipe.set_ip_adapter_scale(adapters.scales[0])
+        return
     call.require("ip_adapter_image", groups, "--ip-adapters")
     call.pipe.set_ip_adapter_scale(adapters.scales)

@@ -14,6 +14,7 @@ from dgenerate_core.render.calls import (
     CallBuilder, add_common, add_images, add_micro_conditioning, add_prompts,
     check_denoise_steps, describe, repeat_latents, repeat_per_output,
 )
+from dgenerate_core.render.modeltypes import add_model_type_args
 from dgenerate_core.render.output import OutputSettings, write_step_images
 from dgenerate_core.render.plan import Step
 from dgenerate_core.render.a1111 import parameters_text
@@ -114,7 +115,7 @@ def _call(job: RenderJob, pipe: Any, kwargs: dict[str, Any]) -> Any:
 
 def batch_size_for(job: RenderJob, seed: Any) -> int:
     """``--batch-size``; a batched (``images:``) seed defaults to, and must divide, its count."""
-    if seed is None or not seed.spec.batched:
+    if seed is None or not seed.spec.batched or job.pset.model_type == "s-cascade":
         return job.batch_size
     given = getattr(job.opts, "batch_size", None)
     if given is None:
@@ -284,6 +285,13 @@ def run_step(job: RenderJob, step: Step, seed: Any, mode: str, size: Any) -> Any
     with a tensor ``--image-format``."""
     pset = job.pset
     batch = batch_size_for(job, seed)
+    if pset.model_type == "s-cascade":
+        from dgenerate_core.render.cascade import run_cascade
+
+        # several images are one image prompt: no batching, no extra outputs (usage.md §11)
+        images = run_cascade(job, step, seed, job.batch_size, lambda: _generator(pset.device, step["seeds"]),
+                             _progress, lambda p, kw: _call(job, p, kw))
+        return _latents_hook(job, "post", images, pset.decoder) if job.output.latents else images
     pipe = pset.get(mode)
     if step["pag_scales"] is not None:
         pipe = pag_pipeline(pipe, pset.model_type, mode)
@@ -305,6 +313,7 @@ def run_step(job: RenderJob, step: Step, seed: Any, mode: str, size: Any) -> Any
     if weighted:
         weigh(job, step, pipe, call.kwargs, second_model=False)
     seed, size = _add_seed_inputs(call, job, step, seed, size, batch)
+    add_model_type_args(call, step, seed, batch)
     add_micro_conditioning(call, step, refiner=False)
 
     in_range = denoising_range(call, job.opts)
@@ -399,6 +408,8 @@ def _load(job: RenderJob, step: Step, current: tuple[int | None, Any]) -> tuple[
 
     opts = job.opts
     size = None if crop_enabled(opts) else opts.output_size  # a crop is resized instead
+    if job.pset.model_type == "s-cascade":  # an image prompt of any size, never resized
+        size = None
     frames = load_seed_frames(parse_for_options(step.image_seed, opts), size,
                               bool(opts.no_aspect), job.align, opts.frame_start or 0,
                               opts.frame_end, opts, step.image_seed_index or 0)
@@ -436,7 +447,8 @@ def _post_process(job: RenderJob, step: Step, images: Any, frame: int | None = N
 
 def _render_still(job: RenderJob, step: Step, seed: Any) -> None:
     mode = seed.mode if seed is not None else "txt2img"
-    size = seed.size if seed is not None else job.txt2img_size
+    cascade = job.pset.model_type == "s-cascade"  # images are a prompt: the output size is fixed
+    size = seed.size if seed is not None and not cascade else job.txt2img_size
     log.log_step(step, mode, size, batch_size_for(job, seed))
     images = _post_process(job, step, run_seed(job, step, seed))
     if job.output.latents:

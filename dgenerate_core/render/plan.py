@@ -118,17 +118,45 @@ def _combinations(axes: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
     return [dict(zip(names, combo)) for combo in itertools.product(*(axes[n] for n in names))]
 
 
+def _seed_spec(opts: Any, image_seed: str | None) -> Any:
+    """The parsed image seed (None when there is none or it does not parse here)."""
+    if image_seed is None:
+        return None
+
+    try:
+        return parse_image_seed(image_seed, control_models=control_option(opts)[1])
+    except DgenerateError:
+        return None
+
+
 def _has_img2img(opts: Any, image_seed: str | None) -> bool:
     """False for a seed with no img2img image (control guidance, adapter or latents only),
     which takes no strength."""
     if image_seed is None:
         return False
+    spec = _seed_spec(opts, image_seed)
+    return True if spec is None else bool(spec.images)
 
-    try:
-        spec = parse_image_seed(image_seed, control_models=control_option(opts)[1])
-    except DgenerateError:
-        return True
-    return bool(spec.images)
+
+#: model types whose pipelines take no strength (ifs only takes one when inpainting)
+NO_STRENGTH_TYPES = ("pix2pix", "sdxl-pix2pix", "sd3-pix2pix", "upscaler-x2", "upscaler-x4",
+                     "s-cascade", "flux-fill", "flux-kontext")
+PIX2PIX_TYPES = ("pix2pix", "sdxl-pix2pix", "sd3-pix2pix")
+DEFAULT_IMAGE_GUIDANCE_SCALE = 1.5
+DEFAULT_NOISE_LEVELS = {"upscaler-x4": 20, "ifs": 250, "ifs-img2img": 250}
+
+
+def _model_type_axes(opts: Any, axes: dict[str, list[Any]], image_seed: str | None) -> None:
+    """Model type defaults of one image seed's axes (manual: -igs, -uns, -iss)."""
+    mt = str(getattr(opts, "model_type", None) or "sd").lower()
+    spec = _seed_spec(opts, image_seed)
+    masked = bool(spec is not None and spec.masks)
+    if mt in NO_STRENGTH_TYPES or (mt == "ifs" and not masked):
+        axes["image_seed_strengths"] = [None]
+    if mt in PIX2PIX_TYPES and not getattr(opts, "image_guidance_scales", None):
+        axes["image_guidance_scales"] = [DEFAULT_IMAGE_GUIDANCE_SCALE]
+    if mt in DEFAULT_NOISE_LEVELS and not getattr(opts, "upscaler_noise_levels", None):
+        axes["upscaler_noise_levels"] = [0 if mt == "ifs" and masked else DEFAULT_NOISE_LEVELS[mt]]
 
 
 def build_plan(opts: Any, seeds: Sequence[int], has_refiner: bool = False) -> list[Step]:
@@ -144,6 +172,7 @@ def build_plan(opts: Any, seeds: Sequence[int], has_refiner: bool = False) -> li
         else:
             axes["seeds"] = list(seeds)
         axes["image_seed_strengths"] = strengths if _has_img2img(opts, image_seed) else [None]
+        _model_type_axes(opts, axes, image_seed)
         per_seed.append((index if has_image_seeds else None, image_seed, _combinations(axes)))
     total = sum(len(combos) for _, _, combos in per_seed)
     steps: list[Step] = []

@@ -287,7 +287,8 @@ class SeedFrames:
                     for group, specs in zip(adapters, self.spec.adapters)]
         seed = LoadedSeed(self.spec, images, masks or None, self.raw_latents, controls or None,
                           adapters or None, floyd)
-        _check_sizes(seed)
+        if getattr(self.settings.opts, "model_type", None) != "s-cascade":
+            _check_sizes(seed)  # Stable Cascade's images are an image prompt of any sizes
         return seed
 
     def _pixel_size(self, image: Any, index: int) -> tuple[int, int]:
