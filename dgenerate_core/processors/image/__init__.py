@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dgenerate_core.processors.base import NotBuiltImageProcessor
-from dgenerate_core.processors.image import geometry, masks, opencv, simple
+from dgenerate_core.processors.image import geometry, masks, opencv, simple, yolo
 from dgenerate_core.processors.image.notbuilt import NOT_BUILT
 
 
@@ -26,4 +26,5 @@ class NotBuiltYet(NotBuiltImageProcessor):
         return [spec_from_text(line) for line in NOT_BUILT[loaded_by_name][1]]
 
 
-CLASSES = simple.CLASSES + geometry.CLASSES + opencv.CLASSES + masks.CLASSES + (NotBuiltYet,)
+CLASSES = (simple.CLASSES + geometry.CLASSES + opencv.CLASSES + masks.CLASSES + yolo.CLASSES
+           + (NotBuiltYet,))

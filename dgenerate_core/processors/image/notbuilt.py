@@ -194,27 +194,6 @@ NOT_BUILT: dict[str, tuple[str, tuple[str, ...]]] = {
             "dtype: str = \"float32\"",
             *_COMMON,
         )),
-    "yolo": (
-        "YOLO object detection: draw the detections, or make masks from them.",
-        (
-            "model: str",
-            "weight-name: str | None = None",
-            "subfolder: str | None = None",
-            "revision: str | None = None",
-            "token: str | None = None",
-            "font-size: int | None = None",
-            "line-width: int | None = None",
-            "line-color: str | None = None",
-            "class-filter: int | str | list | tuple | set | None = None",
-            "index-filter: int | list | tuple | set | None = None",
-            "confidence: float = 0.3",
-            "model-masks: bool = False",
-            "masks: bool = False",
-            "outpaint: bool = False",
-            "detector-padding: int | str = 0",
-            "mask-shape: str = \"rectangle\"",
-            *_COMMON,
-        )),
     "yolo-sam": (
         "YOLO detection refined into masks with Segment Anything.",
         (
