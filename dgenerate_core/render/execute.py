@@ -273,6 +273,14 @@ def _add_seed_inputs(call: CallBuilder, job: RenderJob, step: Step, seed: Any, s
     return seed, size
 
 
+def _remember(pset: Any, pipe: Any, mode: str) -> None:
+    """Record the run for processors that reuse its pipeline (adetailer)."""
+    from dgenerate_core.pipelines import last
+    from dgenerate_core.render.pag import pag_pipeline
+
+    last.remember(pset, pipe, mode, pag_pipeline)
+
+
 def run_step(job: RenderJob, step: Step, seed: Any, mode: str, size: Any) -> Any:
     """Run the pipelines of one step; returns Pillow images, or a latents tensor (B, ...)
     with a tensor ``--image-format``."""
@@ -304,6 +312,7 @@ def run_step(job: RenderJob, step: Step, seed: Any, mode: str, size: Any) -> Any
         call.kwargs["output_type"] = "latent"
     elif refiner is None and job.output.latents:
         call.kwargs["output_type"] = "latent"
+    _remember(pset, pipe, mode)
     with in_range:
         images = _call(job, pipe, call.kwargs).images
     if refiner is not None:

@@ -57,7 +57,9 @@ def prepare() -> None:
     os.environ["YOLO_OFFLINE"] = "1"
     os.environ["YOLO_AUTOINSTALL"] = "0"
     os.environ.setdefault("YOLO_VERBOSE", "False")
-    _provide_fonts(folder)
+    user = folder / "Ultralytics"  # ultralytics' USER_CONFIG_DIR, where it looks for fonts
+    user.mkdir(parents=True, exist_ok=True)
+    _provide_fonts(user)
     _done = True
 
 

@@ -13,40 +13,6 @@ _DETECT_NO_ALIGN = _DETECT[:2]
 
 # name -> (description, "argument: type = default" lines)
 NOT_BUILT: dict[str, tuple[str, tuple[str, ...]]] = {
-    "adetailer": (
-        "Detect features such as faces or hands with a YOLO model and re-draw them by inpainting "
-        "with the last diffusion pipeline used.",
-        (
-            "model: str",
-            "prompt: str",
-            "negative-prompt: str | None = None",
-            "prompt-weighter: str | None = None",
-            "weight-name: str | None = None",
-            "subfolder: str | None = None",
-            "revision: str | None = None",
-            "token: str | None = None",
-            "seed: int | None = None",
-            "inference-steps: int = 30",
-            "guidance-scale: float = 5",
-            "pag-scale: float | None = None",
-            "pag-adaptive-scale: float | None = None",
-            "strength: float = 0.4",
-            "detector-padding: int | str = 0",
-            "mask-shape: str = \"rectangle\"",
-            "class-filter: int | str | list | tuple | set | None = None",
-            "index-filter: int | list | tuple | set | None = None",
-            "mask-padding: int | str = 32",
-            "mask-blur: int = 4",
-            "mask-dilation: int = 4",
-            "model-masks: bool = False",
-            "confidence: float = 0.3",
-            "detector-device: str | None = None",
-            "size: int | None = None",
-            "pre-resize: bool = False",
-            "device: str | None = None",
-            "output-file: str | None = None",
-            "output-overwrite: bool = False",
-        )),
     "anyline": (
         "Anyline line art detection, for ControlNet guidance images.",
         (
