@@ -412,12 +412,34 @@ def run_seed(job: RenderJob, step: Step, seed: Any) -> list:
 
     if seed is None:
         return run_step(job, step, None, "txt2img", job.txt2img_size)
+    if getattr(job.opts, "adetailer_detectors", None):
+        return run_adetailer(job, step, seed)
     if not crop.crop_enabled(job.opts):
         return run_step(job, step, seed, seed.mode, seed.size)
     cropped = crop.prepare(seed, step["inpaint_crop_paddings"], step["inpaint_crop_feathers"],
                            bool(job.opts.inpaint_crop_masked), job.opts.output_size, job.align)
     images = run_step(job, step, cropped.seed, "inpaint", cropped.seed.size)
     return crop.paste_back(cropped, images)
+
+
+def run_adetailer(job: RenderJob, step: Step, seed: Any) -> list:
+    """``--adetailer-detectors``: every output is the seed image detailed by the detectors with
+    the inpaint pipeline (``render.adetailer``)."""
+    from dgenerate_core.render.adetailer import detail_image
+
+    pset = job.pset
+    pipe = pset.get("inpaint")
+    if step["pag_scales"] is not None:
+        from dgenerate_core.render.pag import pag_pipeline
+
+        pipe = pag_pipeline(pipe, pset.model_type, "inpaint")
+    pset.set_scheduler(pipe, step["schedulers"], "--schedulers")
+    _apply_freeu(pipe, step["freeu_params"], "--freeu-params")
+    _remember(pset, pipe, "inpaint")
+    generator = _generator(pset.device, step["seeds"])
+    image = seed.images[0]
+    return [detail_image(job, step, seed, pipe, image, generator)
+            for _ in range(batch_size_for(job, seed))]
 
 
 def _a1111(job: RenderJob, step: Step, mode: str, images: Any) -> str | None:
