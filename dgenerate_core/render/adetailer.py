@@ -9,7 +9,6 @@ import logging
 from typing import Any
 
 from dgenerate_core.errors import UsageError
-from dgenerate_core.processors.args import parse_value, spec_from_text
 from dgenerate_core.processors.detect import adetailer as algo
 from dgenerate_core.processors.detect import detections as det
 from dgenerate_core.processors.detect import inpaint as inp
@@ -24,19 +23,43 @@ OPTION = "--adetailer-detectors"
 KEYS = ("revision", "subfolder", "weight-name", "token", "class-filter", "index-filter",
         "detector-padding", "mask-padding", "mask-shape", "mask-blur", "model-masks",
         "mask-dilation", "confidence", "prompt", "negative-prompt", "device", "size")
-_CLASS = spec_from_text("class-filter: int | str | list | tuple | set | None = None")
-_INDEX = spec_from_text("index-filter: int | list | tuple | set | None = None")
 
 
 def enabled(opts: Any) -> bool:
     return bool(getattr(opts, "adetailer_detectors", None))
 
 
-def _value(spec: Any, text: str, uri: str) -> Any:
+def _items(text: str) -> list[str]:
+    """``0,hand`` / ``[0, "hand"]`` / ``(1, 3)`` -> the raw items."""
+    body = text.strip()
+    if body[:1] in "[(" and body[-1:] in "])":
+        body = body[1:-1]
+    return [item.strip() for item in body.split(",") if item.strip()]
+
+
+def class_filter(text: str, uri: str) -> set:
+    """Class ids (unquoted integers) and names (anything else; quoted digits stay names)."""
+    out: set = set()
+    for item in _items(text):
+        if item[:1] in "\"'" and item[-1:] == item[:1] and len(item) > 1:
+            out.add(item[1:-1])
+        else:
+            out.add(int(item) if item.isdigit() else item)
+    if not out:
+        raise UsageError(f'{OPTION} "{uri}": argument "class-filter" is empty')
+    return out
+
+
+def index_filter(text: str, uri: str) -> set:
     try:
-        return parse_value(spec, text)
-    except Exception as ex:
-        raise UsageError(f'{OPTION} "{uri}": argument "{spec.name}": {ex}') from None
+        out = {int(item) for item in _items(text)}
+    except ValueError:
+        raise UsageError(f'{OPTION} "{uri}": argument "index-filter": expected integers >= 0, '
+                         f'got "{text}"') from None
+    if not out or min(out) < 0:
+        raise UsageError(f'{OPTION} "{uri}": argument "index-filter": expected integers >= 0, '
+                         f'got "{text}"')
+    return out
 
 
 def _settings(parsed: Any, step: Any, opts: Any, uri: str) -> algo.Settings:
@@ -61,9 +84,9 @@ def _settings(parsed: Any, step: Any, opts: Any, uri: str) -> algo.Settings:
         mask_blur=4 if blur is None else blur, mask_dilation=4 if dilation is None else dilation,
         model_masks=bool(parsed.get_bool("model-masks", bool(opts.adetailer_model_masks))),
         size=parsed.get_int("size", step["adetailer_sizes"]),
-        class_filter=_value(_CLASS, classes, uri) if classes is not None
+        class_filter=class_filter(classes, uri) if classes is not None
         else (opts.adetailer_class_filter or None),
-        index_filter=_value(_INDEX, indices, uri) if indices is not None
+        index_filter=index_filter(indices, uri) if indices is not None
         else (opts.adetailer_index_filter or None),
         confidence=parsed.get_float("confidence", 0.3))
 
