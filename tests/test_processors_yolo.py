@@ -177,3 +177,52 @@ def test_adetailer_detectors_sdxl(tiny_models, yolo_files, tmp_path):
               "-ad", f"{yolo_files['fixed']};mask-blur=0;mask-dilation=0", "-adsz", "32",
               model=tiny_models.sdxl).images[0]
     assert changed(seed, out) == BOX
+
+
+@pytest.fixture
+def sam_assets(yolo_files, tmp_path_factory, monkeypatch):
+    """A random MobileSAM asset served on 127.0.0.1 as the ultralytics asset URL; SAM runs at
+    256 px so that the test stays quick (the assets' real size is 1024)."""
+    from dgenerate_core.processors.detect import sam
+    from tests.tiny_yolo import build_sam_asset
+
+    folder = os.path.join(yolo_files["root"], "assets")
+    if not os.path.exists(os.path.join(folder, "mobile_sam.pt")):
+        build_sam_asset(folder)
+    monkeypatch.setattr(sam, "IMAGE_SIZE", 256)
+    with serve_directory(folder) as base:
+        monkeypatch.setenv("DGENERATE_ULTRALYTICS_ASSETS", base)
+        yield base
+
+
+def test_u_sam_boxes_points_and_boxes_mask(sam_assets, tmp_path):
+    src = flat(tmp_path / "in.png")
+    preview = process(src, tmp_path / "p.png", "u-sam;asset=mobile_sam;boxes=10x10x40x40;"
+                                               "points=[[20,20],[30,30,0]];line-color=#F00")
+    with Image.open(preview) as im:
+        assert (im.size, im.mode) == ((64, 64), "RGB")
+    box_mask = tmp_path / "bm.png"
+    Image.new("RGB", (32, 32)).save(box_mask)       # resized to the image: no white, no boxes
+    masks = process(src, tmp_path / "m.png", "u-sam;asset=mobile_sam.pt;boxes=10,10,40,40;"
+                                             f"boxes-mask={box_mask};masks=True")
+    inverted = process(src, tmp_path / "o.png", "u-sam;asset=mobile_sam;boxes=10x10x40x40;"
+                                                f"boxes-mask={box_mask};boxes-mask-processors="
+                                                "invert;masks=True;outpaint=True")
+    with Image.open(masks) as m, Image.open(inverted) as o:
+        assert m.mode == "RGB" and white_box(masks) is not None
+        assert o.size == (64, 64)
+
+
+def test_yolo_sam_masks_and_errors(sam_assets, yolo_files, tmp_path, capsys):
+    src = flat(tmp_path / "in.png")
+    uri = f"yolo-sam;yolo-model={yolo_files['fixed']};sam-asset=mobile_sam;masks=True"
+    assert white_box(process(src, tmp_path / "m.png", uri)) is not None
+    empty = process(src, tmp_path / "e.png", uri + ";class-filter=3")
+    assert white_box(empty) is None
+    for bad, words in (("u-sam;asset=sam_x;boxes=1,1,5,5", "not an ultralytics SAM asset"),
+                       ("u-sam;asset=mobile_sam;points=1x2x3x4", "needs 2 or 3 numbers"),
+                       ("u-sam;asset=mobile_sam", 'give "points", "boxes"')):
+        assert main(["--sub-command", "image-process", src, "-o", str(tmp_path / "x.png"),
+                     "-p", bad]) != 0
+        err = capsys.readouterr().err
+        assert words in err and "Traceback" not in err

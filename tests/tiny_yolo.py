@@ -67,3 +67,20 @@ def build_fixed_box_detector(path: str, box: tuple[float, float, float, float]) 
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     model.save(path)
     return path
+
+
+def build_sam_asset(folder: str, name: str = "mobile_sam.pt") -> str:
+    """Random-weight MobileSAM saved as the ultralytics asset file (a state dict); its IoU head
+    is biased so that every prompt keeps its mask (random scores fall under the threshold)."""
+    _prepare()
+    import torch
+    from ultralytics.models.sam.build import build_mobile_sam
+
+    torch.manual_seed(0)
+    model = build_mobile_sam()
+    with torch.no_grad():
+        model.mask_decoder.iou_prediction_head.layers[-1].bias.fill_(5.0)
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, name)
+    torch.save(model.state_dict(), path)
+    return path

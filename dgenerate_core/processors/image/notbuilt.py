@@ -134,21 +134,6 @@ NOT_BUILT: dict[str, tuple[str, tuple[str, ...]]] = {
             *_DETECT_NO_ALIGN,
             *_COMMON,
         )),
-    "u-sam": (
-        "Segment Anything (Ultralytics) masks from points or boxes.",
-        (
-            "asset: str",
-            "points: str | list | tuple | None = None",
-            "boxes: str | list | tuple | None = None",
-            "boxes-mask: str | None = None",
-            "boxes-mask-processors: str | None = None",
-            "font-size: int | None = None",
-            "line-width: int | None = None",
-            "line-color: str | None = None",
-            "masks: bool = False",
-            "outpaint: bool = False",
-            *_COMMON,
-        )),
     "upscaler": (
         "Upscale with an ESRGAN style model file, URL or Hugging Face repository, in tiles.",
         (
@@ -158,26 +143,6 @@ NOT_BUILT: dict[str, tuple[str, tuple[str, ...]]] = {
             "scale: int | None = None",
             "force-tiling: bool = False",
             "dtype: str = \"float32\"",
-            *_COMMON,
-        )),
-    "yolo-sam": (
-        "YOLO detection refined into masks with Segment Anything.",
-        (
-            "yolo-model: str",
-            "yolo-weight-name: str | None = None",
-            "yolo-subfolder: str | None = None",
-            "yolo-revision: str | None = None",
-            "yolo-token: str | None = None",
-            "sam-asset: str = \"sam_b.pt\"",
-            "font-size: int | None = None",
-            "line-width: int | None = None",
-            "line-color: str | None = None",
-            "class-filter: int | str | list | tuple | set | None = None",
-            "index-filter: int | list | tuple | set | None = None",
-            "confidence: float = 0.3",
-            "masks: bool = False",
-            "outpaint: bool = False",
-            "detector-padding: int | str = 0",
             *_COMMON,
         )),
     "zoe": (
