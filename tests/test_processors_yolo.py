@@ -14,6 +14,7 @@ from dgenerate_core.errors import DgenerateError, UsageError
 from dgenerate_core.invoke import invoke_dgenerate
 from dgenerate_core.pipelines import last
 from dgenerate_core.pipelines.cache import cache_stats
+from dgenerate_core.processors.registry import build_processor
 from dgenerate_core.script import ConfigRunner
 from tests.httpserver import serve_directory
 from tests.tiny_yolo import build_detector, build_fixed_box_detector
@@ -226,3 +227,20 @@ def test_yolo_sam_masks_and_errors(sam_assets, yolo_files, tmp_path, capsys):
                      "-p", bad]) != 0
         err = capsys.readouterr().err
         assert words in err and "Traceback" not in err
+
+
+def test_sam_controlnet_annotator_from_the_hub_cache(tmp_path, monkeypatch):
+    from dgenerate_core.processors.image import samcn
+    from tests.tiny_yolo import build_sam_hub_cache
+
+    hub = tmp_path / "hub"
+    build_sam_hub_cache(str(hub))
+    monkeypatch.setenv("HF_HUB_CACHE", str(hub))
+    monkeypatch.setattr(samcn, "POINTS_PER_SIDE", 4)
+    src = flat(tmp_path / "in.png", (96, 64))
+    out = process(src, tmp_path / "a.png", "sam;detect-resolution=64;detect-align=8")
+    with Image.open(out) as im:
+        assert (im.size, im.mode) == ((96, 64), "RGB")
+    hits = cache_stats()["sam"]["hits"]
+    build_processor("sam;detect-resolution=32", "image")          # a second use: no new load
+    assert cache_stats()["sam"]["hits"] == hits + 1

@@ -84,3 +84,24 @@ def build_sam_asset(folder: str, name: str = "mobile_sam.pt") -> str:
     path = os.path.join(folder, name)
     torch.save(model.state_dict(), path)
     return path
+
+
+def build_sam_hub_cache(hub_cache: str) -> str:
+    """A random MobileSAM checkpoint (the controlnet-aux architecture) in the Hugging Face hub
+    cache layout, as ``ybelkada/segment-anything`` ``checkpoints/sam_vit_h_4b8939.pth``, for
+    the ``sam`` processor (HF_HUB_OFFLINE resolves it from the cache)."""
+    import torch
+    from controlnet_aux.segment_anything import sam_model_registry
+
+    torch.manual_seed(0)
+    model = sam_model_registry["vit_t"]()
+    revision = "0" * 40
+    repo = os.path.join(hub_cache, "models--ybelkada--segment-anything")
+    folder = os.path.join(repo, "snapshots", revision, "checkpoints")
+    os.makedirs(folder, exist_ok=True)
+    os.makedirs(os.path.join(repo, "refs"), exist_ok=True)
+    with open(os.path.join(repo, "refs", "main"), "w") as f:
+        f.write(revision)
+    path = os.path.join(folder, "sam_vit_h_4b8939.pth")
+    torch.save(model.state_dict(), path)
+    return path

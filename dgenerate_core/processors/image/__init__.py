@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from dgenerate_core.processors.base import NotBuiltImageProcessor
-from dgenerate_core.processors.image import adetailer, geometry, masks, opencv, simple, usam, yolo
+from dgenerate_core.processors.image import (
+    adetailer, geometry, masks, opencv, samcn, simple, usam, yolo,
+)
 from dgenerate_core.processors.image.notbuilt import NOT_BUILT
 
 
@@ -27,4 +29,5 @@ class NotBuiltYet(NotBuiltImageProcessor):
 
 
 CLASSES = (simple.CLASSES + geometry.CLASSES + opencv.CLASSES + masks.CLASSES + yolo.CLASSES
-           + adetailer.CLASSES + usam.CLASSES + (NotBuiltYet,))
+           + adetailer.CLASSES + usam.CLASSES + samcn.CLASSES
+           + (NotBuiltYet,))

@@ -121,12 +121,6 @@ NOT_BUILT: dict[str, tuple[str, tuple[str, ...]]] = {
             *_DETECT,
             *_COMMON,
         )),
-    "sam": (
-        "Segment Anything mask generation.",
-        (
-            *_DETECT,
-            *_COMMON,
-        )),
     "teed": (
         "TEED edge detection, for ControlNet guidance images.",
         (
