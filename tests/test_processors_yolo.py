@@ -244,3 +244,28 @@ def test_sam_controlnet_annotator_from_the_hub_cache(tmp_path, monkeypatch):
     hits = cache_stats()["sam"]["hits"]
     build_processor("sam;detect-resolution=32", "image")          # a second use: no new load
     assert cache_stats()["sam"]["hits"] == hits + 1
+
+
+@pytest.fixture(scope="module")
+def sd_controlnet(tiny_models, tmp_path_factory):
+    from tests.tiny_control import build_sd_controlnet
+
+    path = str(tmp_path_factory.mktemp("yolo_cn") / "cn")
+    build_sd_controlnet(tiny_models.sd).save_pretrained(path)
+    return path
+
+
+def test_control_image_processors_and_adetailer_with_a_controlnet(tiny_models, yolo_files,
+                                                                    sd_controlnet, tmp_path):
+    fixed = yolo_files["fixed"]
+    control = flat(tmp_path / "control.png", color=(10, 200, 90))
+    debug = tmp_path / "dbg.png"
+    gen(tiny_models, tmp_path / "a", "--control-nets", sd_controlnet, "--image-seeds", control,
+        "--control-image-processors", f"yolo;model={fixed};masks=True;output-file={debug}")
+    assert white_box(debug) == BOX
+    seed = flat(tmp_path / "seed.png")
+    for crop in ([], ["-adc"]):
+        out = gen(tiny_models, tmp_path / f"b{len(crop)}", "--control-nets", sd_controlnet,
+                  "--image-seeds", f"{seed};control={control}", "--image-seed-strengths", "0.5",
+                  "-ad", f"{fixed};mask-blur=0;mask-dilation=0", *crop).images[0]
+        assert changed(seed, out) == BOX
