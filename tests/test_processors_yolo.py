@@ -242,7 +242,7 @@ def test_sam_controlnet_annotator_from_the_hub_cache(tmp_path, monkeypatch):
     with Image.open(out) as im:
         assert (im.size, im.mode) == ((96, 64), "RGB")
     hits = cache_stats()["sam"]["hits"]
-    build_processor("sam;detect-resolution=32", "image")          # a second use: no new load
+    assert build_processor("sam;detect-resolution=32", "image").generator is not None  # cached
     assert cache_stats()["sam"]["hits"] == hits + 1
 
 

@@ -103,3 +103,49 @@ def load_sam(asset: str, offline: bool = False, what: str = "asset") -> Any:
         with load_errors(what, asset):
             return SAM(path)
     return get_cache("sam").get_or_create(key, build, name)
+
+
+def _remote(model: str) -> bool:
+    """A URL or a Hugging Face repository id that is not a local file or folder."""
+    if model.lower().startswith(("http://", "https://")):
+        return True
+    return not os.path.exists(os.path.expanduser(model)) and model.count("/") == 1 \
+        and not model.startswith((".", "/", "~"))
+
+
+class LazyYolo:
+    """A YOLO model argument checked now and loaded on first use: building a processor (which
+    option validation does for every URI) reads no network and loads no weights."""
+
+    def __init__(self, model: str, weight_name: str | None, subfolder: str | None,
+                 revision: str | None, token: str | None, offline: bool, what: str) -> None:
+        self.args = (model, weight_name, subfolder, revision, token, offline, what)
+        self.path: str | None = None
+        if _remote(model):
+            if not model.lower().startswith(("http://", "https://")) and not weight_name:
+                raise ModelError(f'{what} "{model}": a Hugging Face repository needs '
+                                 '"weight-name", the name of the weights file in it')
+        else:
+            self.path = resolve_weights(*self.args)
+        self._model: Any = None
+
+    def get(self) -> Any:
+        if self._model is None:
+            if self.path is None:
+                self.path = resolve_weights(*self.args)
+            self._model = load_yolo(self.path, self.args[-1])
+        return self._model
+
+
+class LazySam:
+    """An ultralytics SAM asset name checked now, fetched and loaded on first use."""
+
+    def __init__(self, asset: str, offline: bool, what: str) -> None:
+        sam_asset_name(asset, what)
+        self.args = (asset, offline, what)
+        self._model: Any = None
+
+    def get(self) -> Any:
+        if self._model is None:
+            self._model = load_sam(*self.args)
+        return self._model

@@ -74,9 +74,12 @@ class AdetailerProcessor(DetectorMixin, ImageProcessor):
         self.pag_scale, self.pag_adaptive_scale = pag_scale, pag_adaptive_scale
         self.strength, self.detector_device = strength, detector_device
         what = 'image processor "adetailer" model'
-        path = load.resolve_weights(model, weight_name, subfolder, revision, token,
-                                    offline(self), what)
-        self.model = load.load_yolo(path, what)
+        self._weights = load.LazyYolo(model, weight_name, subfolder, revision, token,
+                                      offline(self), what)
+
+    @property
+    def model(self) -> Any:
+        return self._weights.get()
 
     def _check(self, steps: int, strength: float, blur: int, dilation: int,
                size: int | None) -> None:

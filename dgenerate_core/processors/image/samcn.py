@@ -75,8 +75,16 @@ class SamProcessor(ImageProcessor):
         if detect_align < 1:
             raise self.argument_error('argument "detect-align": must be at least 1')
         self.aspect, self.align = detect_aspect, detect_align
-        path = load.resolve_weights(REPO, FILENAME, SUBFOLDER, None, None, offline(self), _WHAT)
-        self.generator = load_sam_generator(path)
+        self._generator: Any = None
+
+    @property
+    def generator(self) -> Any:
+        """The mask generator, loaded on first use (validation builds processors too)."""
+        if self._generator is None:
+            path = load.resolve_weights(REPO, FILENAME, SUBFOLDER, None, None, offline(self),
+                                        _WHAT)
+            self._generator = load_sam_generator(path)
+        return self._generator
 
     def _detect_size(self, size: tuple[int, int]) -> tuple[int, int]:
         from dgenerate_core.seeds.resize import resize_image_calc

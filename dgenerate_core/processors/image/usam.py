@@ -62,8 +62,12 @@ class USamProcessor(DetectorMixin, _ChainUser):
         if not (self.points or self.boxes or boxes_mask):
             raise self.argument_error('give "points", "boxes" or "boxes-mask" prompts')
         self.masks, self.outpaint = masks, outpaint
-        self.model = load.load_sam(asset, offline(self), 'image processor "u-sam" argument '
-                                   '"asset"')
+        self._sam = load.LazySam(asset, offline(self), 'image processor "u-sam" argument '
+                                 '"asset"')
+
+    @property
+    def model(self) -> Any:
+        return self._sam.get()
 
     def _mask_boxes(self, size: tuple[int, int]) -> list:
         from PIL import Image
@@ -118,11 +122,18 @@ class YoloSamProcessor(DetectorMixin, ImageProcessor):
         self.masks, self.outpaint = masks, outpaint
         self.padding = parse_padding(detector_padding, "detector-padding")
         what = 'image processor "yolo-sam" argument "yolo-model"'
-        path = load.resolve_weights(yolo_model, yolo_weight_name, yolo_subfolder, yolo_revision,
-                                    yolo_token, offline(self), what)
-        self.yolo = load.load_yolo(path, what)
-        self.sam = load.load_sam(sam_asset, offline(self),
+        self._yolo = load.LazyYolo(yolo_model, yolo_weight_name, yolo_subfolder, yolo_revision,
+                                   yolo_token, offline(self), what)
+        self._sam = load.LazySam(sam_asset, offline(self),
                                  'image processor "yolo-sam" argument "sam-asset"')
+
+    @property
+    def yolo(self) -> Any:
+        return self._yolo.get()
+
+    @property
+    def sam(self) -> Any:
+        return self._sam.get()
 
     def impl_process(self, image: Any) -> Any:
         device = self._detector_device()

@@ -86,9 +86,12 @@ class YoloProcessor(DetectorMixin, ImageProcessor):
             self.mask_shape = det.mask_shape(mask_shape, 'argument "mask-shape"')
         except ValueError as ex:
             raise self.argument_error(str(ex)) from None
-        path = load.resolve_weights(model, weight_name, subfolder, revision, token,
-                                    offline(self), f'image processor "yolo" model')
-        self.model = load.load_yolo(path, 'image processor "yolo" model')
+        self._weights = load.LazyYolo(model, weight_name, subfolder, revision, token,
+                                      offline(self), 'image processor "yolo" model')
+
+    @property
+    def model(self) -> Any:
+        return self._weights.get()
 
     def detections(self, image: Any) -> list:
         found = det.detect(self.model, image, self.confidence, self._detector_device())
