@@ -168,6 +168,9 @@ def test_adetailer_detectors_options(tiny_models, yolo_files, tmp_path):
     filtered = gen(tiny_models, tmp_path / "c", *common, "-ad", f"{fixed};index-filter=1",
                    "-adf", "0").images[0]
     assert changed(seed, filtered) is None
+    batch = gen(tiny_models, tmp_path / "e", *common, "-add", "0", "--batch-size", "2",
+                "-ad", f"{fixed};class-filter=[0, 'hand']")
+    assert len(batch.images) == 2 and all(changed(seed, p) == BOX for p in batch.images)
     with pytest.raises(UsageError, match="unknown argument 'colour'"):
         gen(tiny_models, tmp_path / "d", *common, "-ad", f"{fixed};colour=red")
 

@@ -436,10 +436,13 @@ def run_adetailer(job: RenderJob, step: Step, seed: Any) -> list:
     pset.set_scheduler(pipe, step["schedulers"], "--schedulers")
     _apply_freeu(pipe, step["freeu_params"], "--freeu-params")
     _remember(pset, pipe, "inpaint")
+    if seed.latents:
+        raise UsageError(f'--adetailer-detectors needs an image in --image-seeds, not a latents '
+                         f'tensor: "{seed.spec.text}"')
     generator = _generator(pset.device, step["seeds"])
-    image = seed.images[0]
+    per_image = max(1, batch_size_for(job, seed) // len(seed.images))
     return [detail_image(job, step, seed, pipe, image, generator)
-            for _ in range(batch_size_for(job, seed))]
+            for image in seed.images for _ in range(per_image)]
 
 
 def _a1111(job: RenderJob, step: Step, mode: str, images: Any) -> str | None:
