@@ -120,8 +120,8 @@ class AdetailerProcessor(DetectorMixin, ImageProcessor):
     def _kwargs(self, pset: Any, pipe: Any) -> dict[str, Any]:
         import torch
 
-        device = self.device or pset.device
-        generator = torch.Generator("cpu" if str(device).startswith("mps") else device)
+        device = str(pset.device)  # the pipeline's device: its noise is drawn there
+        generator = torch.Generator("cpu" if device.startswith("mps") else device)
         generator.manual_seed(int(self.seed) if self.seed is not None
                               else random.randint(0, 2 ** 63 - 1))
         kwargs: dict[str, Any] = {"prompt": self.prompt, "num_inference_steps": self.steps,
