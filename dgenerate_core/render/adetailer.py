@@ -15,7 +15,8 @@ from dgenerate_core.processors.detect import inpaint as inp
 from dgenerate_core.processors.detect import load
 from dgenerate_core.processors.image.dims import parse_padding
 from dgenerate_core.render.calls import CallBuilder, add_common, add_micro_conditioning, add_prompts
-from dgenerate_core.render.plan import DEFAULT_STRENGTH
+from dgenerate_core.render.control import add_control
+from dgenerate_core.render.plan import DEFAULT_STRENGTH, split_prompt
 from dgenerate_core.uri import parse_uri
 
 _LOG = logging.getLogger("dgenerate")
@@ -102,8 +103,6 @@ def _detector(parsed: Any, opts: Any) -> Any:
 
 def _prompt(parsed: Any, step: Any) -> str:
     """The step's prompt with the URI's "prompt" / "negative-prompt" replacing its halves."""
-    from dgenerate_core.render.plan import split_prompt
-
     positive, negative = split_prompt(step["prompts"])
     positive = parsed.get("prompt", positive)
     negative = parsed.get("negative-prompt", negative)
@@ -125,8 +124,6 @@ def _control(job: Any, step: Any, seed: Any, pipe: Any, image_size: tuple[int, i
         crop = False
 
     def for_region(region: algo.Region, target: tuple[int, int]) -> Any:
-        from dgenerate_core.render.control import add_control
-
         images = [(c.crop(region.box) if crop else c).resize(target, Image.Resampling.LANCZOS)
                   for c in controls]
         call = CallBuilder(pipe, job.pset.accepts, job.pset.model_type, "inpaint")

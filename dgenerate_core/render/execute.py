@@ -8,12 +8,15 @@ from typing import Any, Callable, Mapping
 
 from dgenerate_core import events
 from dgenerate_core.errors import DgenerateError, NotSupportedYet, UsageError
+from dgenerate_core.pipelines import last
 from dgenerate_core.render import log
+from dgenerate_core.render.adetailer import detail_image
 from dgenerate_core.render.calls import (
     CallBuilder, add_common, add_images, add_micro_conditioning, add_prompts,
     check_denoise_steps, describe, repeat_latents, repeat_per_output,
 )
 from dgenerate_core.render.output import OutputSettings, write_step_images
+from dgenerate_core.render.pag import pag_pipeline
 from dgenerate_core.render.plan import Step
 
 
@@ -275,9 +278,6 @@ def _add_seed_inputs(call: CallBuilder, job: RenderJob, step: Step, seed: Any, s
 
 def _remember(pset: Any, pipe: Any, mode: str) -> None:
     """Record the run for processors that reuse its pipeline (adetailer)."""
-    from dgenerate_core.pipelines import last
-    from dgenerate_core.render.pag import pag_pipeline
-
     last.remember(pset, pipe, mode, pag_pipeline)
 
 
@@ -425,13 +425,9 @@ def run_seed(job: RenderJob, step: Step, seed: Any) -> list:
 def run_adetailer(job: RenderJob, step: Step, seed: Any) -> list:
     """``--adetailer-detectors``: every output is the seed image detailed by the detectors with
     the inpaint pipeline (``render.adetailer``)."""
-    from dgenerate_core.render.adetailer import detail_image
-
     pset = job.pset
     pipe = pset.get("inpaint")
     if step["pag_scales"] is not None:
-        from dgenerate_core.render.pag import pag_pipeline
-
         pipe = pag_pipeline(pipe, pset.model_type, "inpaint")
     pset.set_scheduler(pipe, step["schedulers"], "--schedulers")
     _apply_freeu(pipe, step["freeu_params"], "--freeu-params")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from dgenerate_core import webcache
 from dgenerate_core.errors import ModelError
 from dgenerate_core.pipelines.cache import get_cache
 from dgenerate_core.pipelines.source import hf_cache_dir, load_errors, localize
@@ -75,8 +76,6 @@ def sam_asset_name(asset: str, what: str = "asset") -> str:
 
 def load_sam(asset: str, offline: bool = False, what: str = "asset") -> Any:
     """An ultralytics ``SAM`` for an asset name, its weights fetched through the web cache."""
-    from dgenerate_core import webcache
-
     name = sam_asset_name(asset, what)
     base = os.environ.get("DGENERATE_ULTRALYTICS_ASSETS", "").strip() or ASSETS_URL
     url = f"{base.rstrip('/')}/{name}"

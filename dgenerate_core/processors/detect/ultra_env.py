@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 from dgenerate_core import webcache
+from dgenerate_core.errors import DgenerateError
 
 _FONT_NAMES = ("Arial.ttf", "Arial.Unicode.ttf")
 _done = False
@@ -65,8 +66,6 @@ def prepare() -> None:
 
 def import_ultralytics():
     """The ultralytics module, set up offline; a clear line when it is not installed."""
-    from dgenerate_core.errors import DgenerateError
-
     prepare()
     try:
         import ultralytics

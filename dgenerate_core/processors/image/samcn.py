@@ -11,6 +11,7 @@ from dgenerate_core.processors.base import ImageProcessor
 from dgenerate_core.processors.detect import load
 from dgenerate_core.processors.image.dims import parse_size
 from dgenerate_core.processors.image.yolo import offline
+from dgenerate_core.seeds.resize import resize_image_calc
 
 REPO, SUBFOLDER, FILENAME = "ybelkada/segment-anything", "checkpoints", "sam_vit_h_4b8939.pth"
 #: the automatic generator's grid (points per side)
@@ -87,8 +88,6 @@ class SamProcessor(ImageProcessor):
         return self._generator
 
     def _detect_size(self, size: tuple[int, int]) -> tuple[int, int]:
-        from dgenerate_core.seeds.resize import resize_image_calc
-
         if self.resolution is None:
             return size
         return tuple(resize_image_calc(size, self.resolution, self.aspect, self.align))

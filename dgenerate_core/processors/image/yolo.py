@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dgenerate_core import webcache
 from dgenerate_core.processors.base import ImageProcessor
 from dgenerate_core.processors.detect import detections as det
 from dgenerate_core.processors.detect import draw, load
@@ -11,8 +12,6 @@ from dgenerate_core.processors.image.dims import parse_padding
 
 
 def offline(processor: ImageProcessor) -> bool:
-    from dgenerate_core import webcache
-
     return bool(processor.local_files_only) or webcache.offline_from_env()
 
 
