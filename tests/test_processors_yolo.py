@@ -272,3 +272,21 @@ def test_control_image_processors_and_adetailer_with_a_controlnet(tiny_models, y
                   "--image-seeds", f"{seed};control={control}", "--image-seed-strengths", "0.5",
                   "-ad", f"{fixed};mask-blur=0;mask-dilation=0", *crop).images[0]
         assert changed(seed, out) == BOX
+
+
+def test_yolo_from_a_hub_repository_in_the_cache(yolo_files, tmp_path, monkeypatch):
+    import shutil
+
+    revision = "1" * 40
+    repo = tmp_path / "hub" / "models--Bingsu--adetailer"
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(revision)
+    weights = repo / "snapshots" / revision / "faces" / "face_yolov8n.pt"
+    weights.parent.mkdir(parents=True)
+    shutil.copyfile(yolo_files["fixed"], weights)
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    src = flat(tmp_path / "in.png")
+    uri = "yolo;model=Bingsu/adetailer;weight-name=face_yolov8n.pt;subfolder=faces;masks=True"
+    assert white_box(process(src, tmp_path / "m.png", uri)) == BOX
+    assert main(["--sub-command", "image-process", src, "-o", str(tmp_path / "x.png"), "-p",
+                 uri.replace("faces", "hands")]) != 0
