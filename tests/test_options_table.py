@@ -194,6 +194,6 @@ def test_readme_status_block_is_up_to_date():
 def test_status_lists_exactly_the_unimplemented_options():
     from dgenerate_core.options.status import status_markdown, unimplemented_options
     text = status_markdown()
-    assert "`--adetailer-detectors`" in text and "`--quantizer`" not in text
+    assert "`--quantizer`" not in text and "`--adetailer-detectors`" not in text
     assert "`--guidance-scales`" not in text
     assert all(f"`{s.names[-1]}`" in text for s in unimplemented_options())

@@ -15,14 +15,16 @@ _AD = ("adetailer_detectors",)
 def _ad(names: str, shape: str, help: str, metavar=None, parse=None, product=False,
         default=None) -> OptionSpec:
     return option(names, shape, "adetailer", help, metavar=metavar, parse=parse,
-                  product=product, default=default, requires_any=_AD, model_types=_AD_TYPES)
+                  product=product, default=default, requires_any=_AD, model_types=_AD_TYPES,
+                  implemented=True)
 
 
 ADETAILER_OPTIONS: tuple[OptionSpec, ...] = (
     option("-ad --adetailer-detectors", LIST, "adetailer",
            "YOLO detector model URIs; detected regions of the --image-seeds image are masked and "
            "inpainted in turn. Keys include weight-name, confidence, mask-padding, prompt.",
-           metavar="ADETAILER_DETECTOR_URIS", parse=v.URI, model_types=_AD_TYPES),
+           metavar="ADETAILER_DETECTOR_URIS", parse=v.URI, model_types=_AD_TYPES,
+           implemented=True),
     _ad("-adm --adetailer-model-masks", FLAG,
         "Use the detector's segmentation masks instead of masks drawn from boxes."),
     _ad("-adf --adetailer-class-filter", LIST,

@@ -32,7 +32,7 @@ def _chains(opts: Any, kind: str, dest: str, option: str, family: str) -> list[C
         if cached_opts is opts and cached_key == key:
             return chains
     defaults = {"device": getattr(opts, "device", None),
-                "local-files-only": getattr(opts, "offline_mode", None) or None}
+                "local-files-only": bool(getattr(opts, "offline_mode", False)) or None}
     chains = build_chains(getattr(opts, dest, None), family, option, defaults)
     _cache.append((opts, key, chains))
     del _cache[:-_CACHE_SIZE]

@@ -9,13 +9,16 @@ from typing import Any, Callable, Mapping
 from dgenerate_core import events
 from dgenerate_core.accelerators import accelerate
 from dgenerate_core.errors import DgenerateError, NotSupportedYet, UsageError
+from dgenerate_core.pipelines import last
 from dgenerate_core.render import crop, log
+from dgenerate_core.render.adetailer import detail_image
 from dgenerate_core.render.calls import (
     CallBuilder, add_common, add_images, add_micro_conditioning, add_prompts,
     check_denoise_steps, describe, repeat_latents, repeat_per_output,
 )
 from dgenerate_core.render.modeltypes import add_model_type_args
 from dgenerate_core.render.output import OutputSettings, write_step_images
+from dgenerate_core.render.pag import pag_pipeline
 from dgenerate_core.render.plan import Step
 from dgenerate_core.render.a1111 import parameters_text
 from dgenerate_core.render.control import add_control, add_ip_adapter_images
@@ -280,6 +283,11 @@ def _add_seed_inputs(call: CallBuilder, job: RenderJob, step: Step, seed: Any, s
     return seed, size
 
 
+def _remember(pset: Any, pipe: Any, mode: str) -> None:
+    """Record the run for processors that reuse its pipeline (adetailer)."""
+    last.remember(pset, pipe, mode, pag_pipeline)
+
+
 def run_step(job: RenderJob, step: Step, seed: Any, mode: str, size: Any) -> Any:
     """Run the pipelines of one step; returns Pillow images, or a latents tensor (B, ...)
     with a tensor ``--image-format``."""
@@ -322,6 +330,7 @@ def run_step(job: RenderJob, step: Step, seed: Any, mode: str, size: Any) -> Any
         call.kwargs["output_type"] = "latent"
     elif refiner is None and job.output.latents:
         call.kwargs["output_type"] = "latent"
+    _remember(pset, pipe, mode)
     with in_range, accelerate(pipe, step, job.opts, model_type=pset.model_type):
         images = _call(job, pipe, call.kwargs).images
     if refiner is not None:
@@ -420,12 +429,33 @@ def run_seed(job: RenderJob, step: Step, seed: Any) -> list:
     """Run one step on one (still) seed, through ``--inpaint-crop`` when asked."""
     if seed is None:
         return run_step(job, step, None, "txt2img", job.txt2img_size)
+    if getattr(job.opts, "adetailer_detectors", None):
+        return run_adetailer(job, step, seed)
     if not crop.crop_enabled(job.opts):
         return run_step(job, step, seed, seed.mode, seed.size)
     cropped = crop.prepare(seed, step["inpaint_crop_paddings"], step["inpaint_crop_feathers"],
                            bool(job.opts.inpaint_crop_masked), job.opts.output_size, job.align)
     images = run_step(job, step, cropped.seed, "inpaint", cropped.seed.size)
     return crop.paste_back(cropped, images)
+
+
+def run_adetailer(job: RenderJob, step: Step, seed: Any) -> list:
+    """``--adetailer-detectors``: every output is the seed image detailed by the detectors with
+    the inpaint pipeline (``render.adetailer``)."""
+    pset = job.pset
+    pipe = pset.get("inpaint")
+    if step["pag_scales"] is not None:
+        pipe = pag_pipeline(pipe, pset.model_type, "inpaint")
+    pset.set_scheduler(pipe, step["schedulers"], "--schedulers")
+    _apply_freeu(pipe, step["freeu_params"], "--freeu-params")
+    _remember(pset, pipe, "inpaint")
+    if seed.latents:
+        raise UsageError(f'--adetailer-detectors needs an image in --image-seeds, not a latents '
+                         f'tensor: "{seed.spec.text}"')
+    generator = _generator(pset.device, step["seeds"])
+    per_image = max(1, batch_size_for(job, seed) // len(seed.images))
+    return [detail_image(job, step, seed, pipe, image, generator)
+            for image in seed.images for _ in range(per_image)]
 
 
 def _a1111(job: RenderJob, step: Step, mode: str, images: Any) -> str | None:

@@ -7,7 +7,8 @@ from typing import Any
 from dgenerate_core.processors.base import NotBuiltImageProcessor
 from dgenerate_core.registries.processors import register_builtin
 from dgenerate_core.processors.image import (
-    depth, edges, geometry, inpainters, masks, ncnn_upscaler, opencv, pose, simple, upscaler,
+    adetailer, depth, edges, geometry, inpainters, masks, ncnn_upscaler, opencv, pose, samcn,
+    simple, upscaler, usam, yolo,
 )
 from dgenerate_core.processors.image.notbuilt import NOT_BUILT
 from dgenerate_core.processors.args import spec_from_text
@@ -29,6 +30,7 @@ class NotBuiltYet(NotBuiltImageProcessor):
 
 
 CLASSES = (simple.CLASSES + geometry.CLASSES + opencv.CLASSES + masks.CLASSES + edges.CLASSES
-           + pose.CLASSES + upscaler.CLASSES + inpainters.CLASSES
-           + ncnn_upscaler.CLASSES + depth.CLASSES + (NotBuiltYet,))
+           + pose.CLASSES + upscaler.CLASSES + inpainters.CLASSES + ncnn_upscaler.CLASSES
+           + depth.CLASSES + yolo.CLASSES + adetailer.CLASSES + usam.CLASSES + samcn.CLASSES
+           + (NotBuiltYet,))
 register_builtin("image", CLASSES)
