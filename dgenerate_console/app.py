@@ -7,10 +7,11 @@ import shlex
 import subprocess
 import sys
 import tkinter as tk
-import traceback
-from tkinter import filedialog
+from tkinter import filedialog, messagebox
 
+from dgenerate_console import errorhandler
 from dgenerate_console.client import InterpreterClient
+from dgenerate_console.documents import TITLE, atomic_write, decode_text, read_script, window_title
 from dgenerate_console.history import History
 from dgenerate_console.menus import MenuVars, build_edit_menu, build_menubar
 from dgenerate_console.outputpane import OutputPane
@@ -20,7 +21,7 @@ from dgenerate_console.editor import CodeEditor
 from dgenerate_console.themes import get_theme
 from dgenerate_console.viewer import ViewerWindow, create_viewer
 
-TITLE = "Dgenerate Console"
+__all__ = ["ConsoleApp", "main", "decode_text"]
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".jfif"}
 WELCOME = "\n\n".join((
     "Welcome to the dgenerate console, an interactive shell for dgenerate's config language.",
@@ -42,7 +43,8 @@ class ConsoleApp:
     """One console window and its interpreter child."""
 
     def __init__(self, root: tk.Tk, *, open_file: str | None = None,
-                 interpreter_args: list[str] | tuple = (), start_interpreter: bool = True) -> None:
+                 interpreter_args: list[str] | tuple = (), start_interpreter: bool = True,
+                 error_handler: bool | None = None) -> None:
         self.root = root
         self._closed = False
         self._poll_id: str | None = None
@@ -58,9 +60,12 @@ class ConsoleApp:
         root.title(f"{TITLE}: {os.getcwd()}")
         root.geometry("1000x800")
         self._build_layout()
+        self.error_handler = errorhandler.install(
+            root, lambda line: self.output.append(line, True, echo=False), error_handler)
         self.client = InterpreterClient(cwd=os.getcwd(), args=list(interpreter_args),
                                         on_output=self.output.append, on_event=self._on_event,
-                                        on_state=self.status.set_state)
+                                        on_state=self.status.set_state,
+                                        on_queue=self.status.set_queue)
         self.menubar = build_menubar(self)
         root.configure(menu=self.menubar)
         self.input_menu = build_edit_menu(self.editor, self)
@@ -73,7 +78,7 @@ class ConsoleApp:
         if open_file:
             self.load_file(open_file)
         self.editor.text.focus_set()
-        root.protocol("WM_DELETE_WINDOW", self.close)
+        root.protocol("WM_DELETE_WINDOW", self.request_close)
         if start_interpreter:
             self.client.start()
         self._poll_id = root.after(10, self._poll)
@@ -125,6 +130,10 @@ class ConsoleApp:
         ed.bind("<<HistoryNext>>", lambda e: self.history_next())
         ed.bind("<<ToggleMultiline>>", lambda e: self.set_multiline(not ed.multiline))
         self.root.bind("<Control-q>", lambda e: (self.kill(), "break")[1])
+        self.root.bind("<Control-o>", lambda e: (self.open_dialog(), "break")[1])
+        self.root.bind("<Control-s>", lambda e: (self.save(), "break")[1])
+        self.root.bind("<Control-S>", lambda e: (self.save_as_dialog(), "break")[1])
+        ed.text.bind("<<Modified>>", lambda e: self._on_modified(), add=True)
         ed.text.bind("<Button-3>", self._input_popup)
 
     def _input_popup(self, event) -> str:
@@ -162,6 +171,14 @@ class ConsoleApp:
         """Kill the interpreter's process tree and start a fresh one in the same directory."""
         self.client.kill()
 
+    def clear_queue(self) -> int:
+        """Run → Clear Queue: drop the commands waiting behind the running one; returns how many."""
+        dropped = self.client.clear_queue()
+        for cmd_id in dropped:
+            self._submitted.pop(cmd_id, None)
+        self.info(f"Cleared {len(dropped)} queued command{'' if len(dropped) == 1 else 's'}.")
+        return len(dropped)
+
     def apply_flags(self) -> None:
         """Run → Offline Mode / Debug Mode: restart the interpreter with ``-ofm`` / ``-v``."""
         self.client.set_flags(self.vars.offline.get(), self.vars.debug.get())
@@ -170,16 +187,22 @@ class ConsoleApp:
         self._poll_id = None
         if self._closed:
             return
-        handled = 1
         try:
-            handled = self.client.poll(2000)
+            self.client.poll()
         except tk.TclError:
             if self._closed or not _exists(self.root):  # the window went away under us
                 return
-            traceback.print_exc()
+            self._report(*sys.exc_info())
         except Exception:  # a bug in one handler must not stop the console listening
-            traceback.print_exc()
-        self._poll_id = self.root.after(5 if handled else 20, self._poll)
+            self._report(*sys.exc_info())
+        if self.client.backlog:  # more waiting: go on as soon as the window has drawn
+            self._poll_id = self.root.after_idle(self._poll)
+        else:
+            self._poll_id = self.root.after(15, self._poll)
+
+    def _report(self, exc_type, value, tb) -> None:
+        """An exception caught by the console's own loops goes where callback errors go."""
+        self.root.report_callback_exception(exc_type, value, tb)
 
     def _on_event(self, event: dict) -> None:
         name = event.get("event")
@@ -199,7 +222,7 @@ class ConsoleApp:
                 pass
 
     def _set_cwd(self, cwd: str) -> None:
-        self.root.title(f"{TITLE}: {cwd}")
+        self._update_title()
         self.status.set_cwd(cwd)
 
     def _mark_error(self, event: dict) -> None:
@@ -366,44 +389,110 @@ class ConsoleApp:
             self.set_image_mode("pane")
         self.show_image(path)
 
-    # -- files ------------------------------------------------------------------------------
+    # -- files ----------------------------------------------------------------------------
 
     def load_file(self, path: str) -> None:
         """Load a .dgen / .txt file into the input pane in multiline mode."""
-        with open(path, "rb") as stream:
-            data = stream.read()
-        self.editor.set_text(decode_text(data).replace("\r\n", "\n"))
+        text = read_script(path)
+        self.editor.set_text(text)
         self.set_multiline(True)
         self.current_file = os.path.abspath(path)
+        self._update_title()
 
-    def save_file(self, path: str) -> None:
-        """Write the input pane's text (UTF-8, ending in a newline)."""
-        text = self.editor.get_text()
-        with open(path, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text if text.endswith("\n") else text + "\n")
-        self.current_file = os.path.abspath(path)
+    def save_file(self, path: str) -> str:
+        """Write the input pane's text atomically (UTF-8, ending in a newline); says where."""
+        written = atomic_write(path, self.editor.get_text())
+        self.current_file = written
+        self.editor.text.edit_modified(False)
+        self._update_title()
+        self.info(f"Saved {written}")
+        return written
 
-    def load_dialog(self) -> None:
-        path = filedialog.askopenfilename(
-            parent=self.root, initialdir=self.client.cwd, title="Load Config",
-            filetypes=[("dgenerate config", "*.dgen"), ("Text", "*.txt"), ("All files", "*")])
+    def _file_types(self) -> list[tuple[str, str]]:
+        return [("dgenerate config", "*.dgen"), ("Text", "*.txt"), ("All files", "*")]
+
+    def open_dialog(self) -> None:
+        """File → Open… (Ctrl+O)."""
+        if not self._confirm_discard():
+            return
+        path = filedialog.askopenfilename(parent=self.root, initialdir=self.client.cwd,
+                                          title="Open Config", filetypes=self._file_types())
         if path:
             self.load_file(path)
 
-    def save_dialog(self) -> None:
+    def save(self) -> None:
+        """File → Save (Ctrl+S): to the current file, else ask for a name."""
+        if self.current_file:
+            self.save_file(self.current_file)
+        else:
+            self.save_as_dialog()
+
+    def save_as_dialog(self) -> None:
+        """File → Save As… (Ctrl+Shift+S)."""
+        folder, name = (os.path.split(self.current_file) if self.current_file
+                        else (self.client.cwd, ""))
         path = filedialog.asksaveasfilename(
-            parent=self.root, initialdir=self.client.cwd, title="Save Config",
-            defaultextension=".dgen", filetypes=[("dgenerate config", "*.dgen"), ("All files", "*")])
+            parent=self.root, initialdir=folder, initialfile=name, title="Save Config As",
+            defaultextension=".dgen", filetypes=self._file_types())
         if path:
             self.save_file(path)
 
+    # keep the old names (tests, muscle memory of the code base)
+    load_dialog = open_dialog
+    save_dialog = save_as_dialog
+
+    @property
+    def modified(self) -> bool:
+        """Unsaved changes worth asking about: an open file, or a multiline script."""
+        text = self.editor.text
+        try:
+            changed = bool(text.edit_modified())
+        except tk.TclError:
+            return False
+        if not changed:
+            return False
+        return self.current_file is not None or (self.editor.multiline
+                                                 and bool(self.editor.get_text().strip()))
+
+    def _on_modified(self) -> None:
+        self._update_title()
+
+    def _update_title(self) -> None:
+        title = window_title(self.client.cwd if hasattr(self, "client") else os.getcwd(),
+                             self.current_file, self.modified)
+        if self.root.title() != title:
+            self.root.title(title)
+
+    def ask_unsaved(self) -> bool | None:
+        """Save the changes? True: save, False: discard, None: cancel (a dialog by default)."""
+        name = os.path.basename(self.current_file) if self.current_file else "the script"
+        return messagebox.askyesnocancel("Unsaved changes", f"Save the changes to {name}?",
+                                         parent=self.root)
+
+    def _confirm_discard(self) -> bool:
+        """True when the input may be replaced or the window closed (saving first if asked)."""
+        if not self.modified:
+            return True
+        answer = self.ask_unsaved()
+        if answer is None:
+            return False
+        if answer:
+            self.save()
+            return not self.modified
+        return True
+
     def new_window(self) -> subprocess.Popen:
-        """File → New: another console process, independent of this one."""
+        """File → New Window: another console process, independent of this one."""
         kwargs = {"start_new_session": True} if os.name != "nt" else {}
         return subprocess.Popen([sys.executable, "-m", "dgenerate_console"], cwd=self.client.cwd,
                                 **kwargs)
 
     # -- closing ----------------------------------------------------------------------------
+
+    def request_close(self) -> None:
+        """File → Exit and the window's close button: ask about unsaved changes, then close."""
+        if self._confirm_discard():
+            self.close()
 
     def close(self) -> None:
         """Save settings and history, end the interpreter's process tree, destroy the window."""
@@ -432,20 +521,6 @@ def _exists(widget: tk.Misc) -> bool:
         return False
 
 
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM); else the detected charset; else Latin-1."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        from charset_normalizer import from_bytes
-    except ImportError:
-        return data.decode("latin-1")
-    best = from_bytes(data).best()
-    return str(best) if best is not None else data.decode("latin-1")
-
-
 def main(argv: list[str] | None = None) -> int:
     """``dgenerate --console [file.dgen] [interpreter args]`` and ``dgenerate-console``."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -461,9 +536,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dgenerate console: cannot open a window: {err}", file=sys.stderr)
         return 1
     app = ConsoleApp(root, open_file=open_file, interpreter_args=args)
-    try:
-        root.mainloop()
-    except KeyboardInterrupt:
-        pass
-    app.close()
+    run_until_closed(app)
     return 0
+
+
+def run_until_closed(app: ConsoleApp) -> None:
+    """``mainloop`` until the window is closed: an exception that escapes the loop (tkinter
+    re-raises one from a Python command called by Tcl) is reported and the loop goes on."""
+    while not app._closed and _exists(app.root):
+        try:
+            app.root.mainloop()
+            break
+        except KeyboardInterrupt:
+            break
+        except Exception:  # noqa: BLE001 - nothing but File -> Exit closes the window
+            handler = app.error_handler or errorhandler.CallbackErrorHandler()
+            handler(*sys.exc_info())
+    app.close()

@@ -35,10 +35,16 @@ class StatusBar(tk.Frame):
         self.progress = ttk.Progressbar(self, orient="horizontal", length=180, mode="determinate",
                                         maximum=1, value=0)
         self.progress_label = tk.Label(self, text="", anchor="e", width=10)
+        self.queue_label = tk.Label(self, text="", anchor="w")
+        self.activity_label = tk.Label(self, text="", anchor="e")
+        self.activity = ""  # what is loading / warming up ("" when nothing)
+        self.queued = 0
         self.state_label.pack(side="left")
         self.exit_label.pack(side="left")
+        self.queue_label.pack(side="left")
         self.progress.pack(side="right", padx=4)
         self.progress_label.pack(side="right")
+        self.activity_label.pack(side="right")
         self.cwd_label.pack(side="left", fill="x", expand=True)
         if theme is not None:
             self.set_theme(theme)
@@ -71,8 +77,31 @@ class StatusBar(tk.Frame):
         self.exit_label.configure(text=f"Exit Status: {status}{took}")
         self.reset_progress()
 
+    def set_queue(self, waiting: int) -> None:
+        """Commands waiting behind the running one (Run → Clear Queue drops them)."""
+        self.queued = max(0, int(waiting))
+        self.queue_label.configure(text=f"{self.queued} queued" if self.queued else "")
+
+    def set_activity(self, text: str | None) -> None:
+        """What the interpreter is doing without a step count (``Loading ...``, warm-up): the
+        text beside an indeterminate (bouncing) bar; None or "" ends it."""
+        text = (text or "").strip()
+        if len(text) > 60:
+            text = text[:57] + "..."
+        self.activity = text
+        self.activity_label.configure(text=text)
+        if text:
+            self.progress_label.configure(text="")
+            self.progress.configure(mode="indeterminate", maximum=100)
+            self.progress.start(40)
+        else:
+            self.progress.stop()
+            self.progress.configure(mode="determinate", maximum=1, value=0)
+
     def set_progress(self, step: int, total: int) -> None:
-        """A ``progress`` event: step of total."""
+        """A ``progress`` event: step of total (ends a loading activity)."""
+        if self.activity:
+            self.set_activity(None)
         total = max(int(total), 1)
         step = max(0, min(int(step), total))
         self.last_progress = (step, total)
@@ -80,13 +109,17 @@ class StatusBar(tk.Frame):
         self.progress_label.configure(text=f"{step}/{total}")
 
     def reset_progress(self) -> None:
+        if self.activity:
+            self.set_activity(None)
         self.progress.configure(maximum=1, value=0)
         self.progress_label.configure(text="")
 
     def set_theme(self, theme) -> None:
-        for widget in (self, self.state_label, self.exit_label, self.cwd_label, self.progress_label):
+        labels = (self.state_label, self.exit_label, self.cwd_label, self.progress_label,
+                  self.queue_label, self.activity_label)
+        for widget in (self, *labels):
             widget.configure(background=theme.background)
-        for widget in (self.state_label, self.exit_label, self.cwd_label, self.progress_label):
+        for widget in labels:
             widget.configure(foreground=theme.info)
 
     def _set_state(self, state: str, text: str) -> None:
@@ -98,6 +131,7 @@ class StatusBar(tk.Frame):
         if self._tick_id is not None:
             self.after_cancel(self._tick_id)
             self._tick_id = None
+        self.progress.stop()
         super().destroy()
 
     def _schedule(self) -> None:

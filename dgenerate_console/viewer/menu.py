@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import os
 import tkinter as tk
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dgenerate_console.viewer import system
-
-if TYPE_CHECKING:
-    from dgenerate_console.viewer.base import ImageViewer
 
 COPY_COORDS_X = 'Copy Coordinates "x"'
 COPY_COORDS_CSV = "Copy Coordinates CSV"
@@ -56,7 +53,7 @@ def theme_colors(theme: Any) -> dict[str, str]:
 class ContextMenu:
     """Builds the viewer's right-click menu afresh for each click, enabling what applies."""
 
-    def __init__(self, viewer: ImageViewer) -> None:
+    def __init__(self, viewer: Any) -> None:  # an ImageViewer (base.py imports this module)
         self.viewer = viewer
         self.menu = tk.Menu(viewer, tearoff=False)
         self.point: tuple[int, int] | None = None
