@@ -50,6 +50,7 @@ class ConsoleApp:
         self._poll_id: str | None = None
         self._after_ids: set[str] = set()
         self._submitted: dict[str, str] = {}
+        self.echo_commands = True
         self.current_file: str | None = None
         self.image_window: ViewerWindow | None = None
         migrate_old_files()
@@ -65,7 +66,8 @@ class ConsoleApp:
         self.client = InterpreterClient(cwd=os.getcwd(), args=list(interpreter_args),
                                         on_output=self.output.append, on_event=self._on_event,
                                         on_state=self.status.set_state,
-                                        on_queue=self.status.set_queue)
+                                        on_queue=self.status.set_queue,
+                                        on_notice=self.output.append_notice)
         self.menubar = build_menubar(self)
         root.configure(menu=self.menubar)
         self.input_menu = build_edit_menu(self.editor, self)
@@ -206,37 +208,75 @@ class ConsoleApp:
 
     def _on_event(self, event: dict) -> None:
         name = event.get("event")
-        if name in ("ready", "cwd") and isinstance(event.get("cwd"), str):
+        handler = self._event_handlers.get(str(name))
+        if handler is not None:
+            handler(event)
+
+    @property
+    def _event_handlers(self) -> dict:
+        return {"ready": self._on_cwd, "cwd": self._on_cwd, "error": self._mark_error,
+                "busy": self._on_busy, "done": self._on_done, "image": self._on_image,
+                "progress": self._on_progress, "loading": self._on_loading,
+                "warm": self._on_warm}
+
+    def _on_cwd(self, event: dict) -> None:
+        if isinstance(event.get("cwd"), str):
             self._set_cwd(event["cwd"])
-        elif name == "error":
-            self._mark_error(event)
-        elif name == "done":
-            self._submitted.pop(str(event.get("id")), None)
-            self.status.set_exit_status(int(event.get("status", 0)), event.get("seconds"))
-        elif name == "image" and isinstance(event.get("path"), str):
+
+    def _on_busy(self, event: dict) -> None:
+        """A command starts: echo it in the output pane (on lines of its own)."""
+        text = self._submitted.get(str(event.get("id")))
+        if text is not None and self.echo_commands:
+            self.output.append_command(text)
+
+    def _on_done(self, event: dict) -> None:
+        self._submitted.pop(str(event.get("id")), None)
+        try:
+            status = int(event.get("status", 0))
+        except (TypeError, ValueError):
+            status = 1
+        self.status.set_exit_status(status, event.get("seconds"), killed=bool(event.get("killed")))
+
+    def _on_image(self, event: dict) -> None:
+        if isinstance(event.get("path"), str):
             self.show_image(event["path"])
-        elif name == "progress":
-            try:
-                self.status.set_progress(int(event["step"]), int(event["total"]))
-            except (KeyError, TypeError, ValueError):
-                pass
+
+    def _on_progress(self, event: dict) -> None:
+        try:
+            self.status.set_progress(int(event["step"]), int(event["total"]))
+        except (KeyError, TypeError, ValueError):
+            pass
+
+    def _on_loading(self, event: dict) -> None:
+        """A model (or, warming up, the generation libraries) is loading: say what."""
+        what = str(event.get("what") or "model")
+        if event.get("option") == "warm-up":
+            self.status.set_activity(f"Warming up: loading {what}")
+        else:
+            self.status.set_activity(f"Loading {what}")
+
+    def _on_warm(self, event: dict) -> None:
+        if self.status.activity.startswith("Warming up"):
+            self.status.set_activity(None)
 
     def _set_cwd(self, cwd: str) -> None:
         self._update_title()
         self.status.set_cwd(cwd)
 
     def _mark_error(self, event: dict) -> None:
-        """Mark the failing line when the input pane still shows the command that failed."""
+        """Mark the failing statement (all its lines) when the input pane still shows the
+        command that failed."""
         line = event.get("line")
         text = self._submitted.get(str(event.get("id")))
         if event.get("source") != "<console>" or not isinstance(line, int) or text is None:
             return
+        end = event.get("end_line")
         if self.editor.get_text() == text:
-            self.editor.mark_error_line(line)
+            self.editor.mark_error_line(line, end if isinstance(end, int) else None)
 
     def info(self, text: str) -> None:
-        """An info line from a helper widget (the viewer) in the output pane."""
-        self.output.append(text.rstrip("\n") + "\n")
+        """An info line (the viewer, File -> Save ...) on a line of its own in the output pane."""
+        self.output.append_notice(text.rstrip("\n") + "\n")
 
     # -- history and input modes ------------------------------------------------------------
 

@@ -179,15 +179,18 @@ class InterpreterClient:
 
     Callbacks (all called on the caller's thread, from :meth:`poll` or a method call):
     ``on_output(text, stderr)``, ``on_event(event_dict)``, ``on_state(state)`` where state is
-    ``"idle"``, ``"running"`` or ``"restarting"``, and ``on_queue(waiting)`` with the number of
-    commands waiting behind the running one.
+    ``"idle"``, ``"running"`` or ``"restarting"``, ``on_queue(waiting)`` with the number of
+    commands waiting behind the running one, and ``on_notice(text)`` for the client's own
+    messages (restart, kill), shown on lines of their own. A killed command gets a ``done``
+    event made here, with the child's exit status and ``"killed": true``.
     """
 
     def __init__(self, *, cwd: str | None = None, args: list[str] | tuple = (), offline: bool = False,
                  debug: bool = False, on_output: Callable[[str, bool], None] | None = None,
                  on_event: Callable[[dict], None] | None = None,
                  on_state: Callable[[str], None] | None = None,
-                 on_queue: Callable[[int], None] | None = None) -> None:
+                 on_queue: Callable[[int], None] | None = None,
+                 on_notice: Callable[[str], None] | None = None) -> None:
         self.cwd = os.path.abspath(cwd or os.getcwd())
         self.args = list(args)
         self.offline = offline
@@ -196,6 +199,7 @@ class InterpreterClient:
         self.on_event = on_event or (lambda event: None)
         self.on_state = on_state or (lambda state: None)
         self.on_queue = on_queue or (lambda waiting: None)
+        self.on_notice = on_notice or (lambda text: self.on_output(text, False))
         self.pending: collections.deque[Command] = collections.deque()
         self.current: Command | None = None
         self.done_ids: list[str] = []
@@ -276,11 +280,11 @@ class InterpreterClient:
             old.stop()
             kill_tree(old.proc)
         if notice:
-            self.on_output(notice + "\n", False)
-        self._recover_current()
-        self.on_output("Restarting Shell Process...\n", False)
+            self.on_notice(notice + "\n")
+        self._recover_current(old.proc.returncode if old is not None else None)
+        self.on_notice("Restarting Shell Process...\n")
         self.start()
-        self.on_output("Shell Process Started.\n" + RULE + "\n", False)
+        self.on_notice("Shell Process Started.\n" + RULE + "\n")
 
     def _child_exited(self, code: int) -> None:
         """Restart a child that ended on its own, unless children keep dying before they start."""
@@ -295,15 +299,17 @@ class InterpreterClient:
                        "row, it is not restarted again; use Run -> Kill to try again.\n", True)
         self.on_state("idle")
 
-    def _recover_current(self) -> None:
-        """A sent command that never started is sent again; a running one is reported, not re-run."""
+    def _recover_current(self, status: int | None = None) -> None:
+        """A sent command that never started is sent again; a running one is reported (with the
+        exit status of its killed process), not re-run."""
         cmd, self.current = self.current, None
         if cmd is None:
             return
         if cmd.started:
             self.done_ids.append(cmd.id)
-            self.on_output(f"Command interrupted, it will not be run again: {_first_line(cmd.text)}\n",
-                           True)
+            self.on_notice(f"Command interrupted, it will not be run again: {_first_line(cmd.text)}\n")
+            self.on_event({"event": "done", "id": cmd.id, "killed": True,
+                           "status": status if status is not None else -9})
         else:
             self.pending.appendleft(cmd)
             self.on_queue(len(self.pending))

@@ -71,9 +71,13 @@ class StatusBar(tk.Frame):
     def set_cwd(self, cwd: str) -> None:
         self.cwd_label.configure(text=f"Directory: {cwd}")
 
-    def set_exit_status(self, status: int, seconds: float | None = None) -> None:
-        """Show the last finished command's exit status (and its duration)."""
-        took = f" ({format_elapsed(seconds)})" if seconds is not None else ""
+    def set_exit_status(self, status: int, seconds: float | None = None,
+                        killed: bool = False) -> None:
+        """Show the last finished command's exit status (and its duration, or that it was killed)."""
+        if killed:
+            took = " (killed)"
+        else:
+            took = f" ({format_elapsed(seconds)})" if seconds is not None else ""
         self.exit_label.configure(text=f"Exit Status: {status}{took}")
         self.reset_progress()
 

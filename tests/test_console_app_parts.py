@@ -75,6 +75,23 @@ def test_carriage_return_updates_the_line_in_place(pane):
     assert shown(pane) == "before\nprogress 100%\nstep 2\nafter\n"
 
 
+def test_notices_and_echoes_start_their_own_line_and_warnings_are_amber(pane):
+    pane.append("50%|#####  | 1/2\r")
+    pane.append_notice("Command interrupted")
+    pane.append_command("\\print a\n\\print b")
+    pane.append("/x.py:3: FutureWarning: old\n  warnings.warn(\nWARNING: mind\nboom\n", stderr=True)
+    assert shown(pane) == ("50%|#####  | 1/2\nCommand interrupted\n> \\print a\n> \\print b\n"
+                           "/x.py:3: FutureWarning: old\n  warnings.warn(\nWARNING: mind\nboom\n")
+
+    def tagged(tag):
+        ranges = pane.text.tag_ranges(tag)
+        return "".join(pane.text.get(a, b) for a, b in zip(ranges[::2], ranges[1::2]))
+
+    assert tagged("warning") == "/x.py:3: FutureWarning: old\n  warnings.warn(\nWARNING: mind\n"
+    assert tagged("error") == "boom\n"
+    assert tagged("echo") == "> \\print a\n> \\print b\n"
+
+
 def test_cursor_up_line_is_replaced_by_the_next_non_blank_line(pane):
     pane.append("bar 1/2\x1b[A\r")
     pane.append("\n\n")

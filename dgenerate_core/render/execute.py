@@ -15,6 +15,7 @@ from dgenerate_core.render.calls import (
 )
 from dgenerate_core.render.output import OutputSettings, write_step_images
 from dgenerate_core.render.plan import Step
+from dgenerate_core.render.stepcount import COUNTING, counting_steps
 
 
 @dataclass
@@ -57,9 +58,12 @@ def _generator(device: str, seed: int) -> Any:
 
 
 def _progress(default_total: int) -> Callable:
+    """The step-end callback: counts steps only for a pipeline without a progress bar (the
+    bar counts them like the terminal does, see :mod:`.stepcount`)."""
     def on_step_end(pipe: Any, index: int, timestep: Any, kwargs: dict) -> dict:
-        total = getattr(pipe, "_num_timesteps", None) or default_total
-        events.emit("progress", step=index + 1, total=int(total))
+        if not getattr(pipe, COUNTING, False):
+            total = int(default_total)
+            events.emit("progress", step=min(index + 1, total), total=total)
         return kwargs
     return on_step_end
 
@@ -93,7 +97,8 @@ def _call(job: RenderJob, pipe: Any, kwargs: dict[str, Any]) -> Any:
     if "clip_skip" in kwargs:
         _clip_text_model_alias(pipe)
     try:
-        return pipe(**kwargs)
+        with counting_steps(pipe):
+            return pipe(**kwargs)
     except ValueError as ex:
         first = str(ex).strip().splitlines()[0] if str(ex).strip() else type(ex).__name__
         raise DgenerateError(f"{type(pipe).__name__}: {first}") from ex
