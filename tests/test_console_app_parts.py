@@ -542,3 +542,18 @@ def test_view_and_options_menu_entries_work(app, tk_root):
     assert Settings().load()["theme"] == "nord"
     help_menu = _submenu(app.menubar, "Help")
     assert help_menu.entrycget(0, "label").startswith("Homepage")
+
+
+def test_loading_and_warm_up_show_in_the_status_bar(app, tk_root):
+    status = app.status
+    app.client.on_event({"event": "loading", "what": "stabilityai/sd-turbo", "option": "model_path"})
+    assert status.activity_label.cget("text") == "Loading stabilityai/sd-turbo"
+    assert str(status.progress.cget("mode")) == "indeterminate"
+    app.client.on_event({"event": "progress", "step": 1, "total": 2})
+    assert status.activity == "" and str(status.progress.cget("mode")) == "determinate"
+    assert status.progress_label.cget("text") == "1/2"
+    app.client.on_event({"event": "loading", "id": None, "option": "warm-up",
+                         "what": "generation libraries (torch, diffusers)"})
+    assert status.activity.startswith("Warming up: loading generation libraries")
+    app.client.on_event({"event": "warm", "id": None, "modules": ["torch"], "seconds": 1.0})
+    assert status.activity == "" and status.activity_label.cget("text") == ""
