@@ -9,7 +9,7 @@ import sys
 import tkinter as tk
 from tkinter import filedialog, messagebox
 
-from dgenerate_console import errorhandler
+from dgenerate_console import errorhandler, look
 from dgenerate_console.client import InterpreterClient
 from dgenerate_console.documents import TITLE, atomic_write, decode_text, read_script, window_title
 from dgenerate_console.history import History
@@ -22,6 +22,8 @@ from dgenerate_console.themes import get_theme
 from dgenerate_console.viewer import ViewerWindow, create_viewer
 
 __all__ = ["ConsoleApp", "main", "decode_text"]
+
+PLACEHOLDER = "Images appear here"
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".jfif"}
 WELCOME = "\n\n".join((
     "Welcome to the dgenerate console, an interactive shell for dgenerate's config language.",
@@ -59,7 +61,9 @@ class ConsoleApp:
         self.theme = get_theme(self.settings["theme"])
         self.vars = MenuVars(root, self.settings)
         root.title(f"{TITLE}: {os.getcwd()}")
-        root.geometry("1000x800")
+        self.scale = look.dpi_scale(root)
+        look.scale_fonts(root, self.scale)
+        root.geometry(f"{self.px(1000)}x{self.px(800)}")
         self._build_layout()
         self.error_handler = errorhandler.install(
             root, lambda line: self.output.append(line, True, echo=False), error_handler)
@@ -89,28 +93,37 @@ class ConsoleApp:
 
     def _build_layout(self) -> None:
         root, theme = self.root, self.theme
-        self.status = StatusBar(root, theme=theme)
+        self.status = StatusBar(root, theme=theme, scale=self.scale)
         self.status.pack(side="bottom", fill="x")
         self.status.set_cwd(os.getcwd())
-        self.hpane = tk.PanedWindow(root, orient="horizontal", sashwidth=6, borderwidth=0)
+        self.hpane = tk.PanedWindow(root, orient="horizontal", sashwidth=self.px(6), borderwidth=0)
         self.hpane.pack(side="top", fill="both", expand=True)
-        self.vpane = tk.PanedWindow(self.hpane, orient="vertical", sashwidth=6, borderwidth=0)
-        self.hpane.add(self.vpane, stretch="always", minsize=200)
+        self.vpane = tk.PanedWindow(self.hpane, orient="vertical", sashwidth=self.px(6),
+                                    borderwidth=0)
+        self.hpane.add(self.vpane, stretch="always", minsize=self.px(200))
         self.editor = CodeEditor(self.vpane, theme=theme, multiline=False,
                                  word_wrap=self.settings["word_wrap_input"])
         self.output = OutputPane(self.vpane, theme=theme, word_wrap=self.settings["word_wrap_output"])
         self.output.resolve_path = self.resolve_image_path
         self.output.on_preview_image = self.preview_image
-        self.vpane.add(self.editor, height=360, stretch="always", minsize=60)
-        self.vpane.add(self.output, stretch="always", minsize=60)
+        self.vpane.add(self.editor, height=self.px(360), stretch="always", minsize=self.px(60))
+        self.vpane.add(self.output, stretch="always", minsize=self.px(60))
         self.image_frame = tk.Frame(self.hpane)
-        self._pane_viewer = None  # made on first use: probing OpenGL costs ~0.5 s of start-up
+        self.placeholder = tk.Label(self.image_frame, text=PLACEHOLDER, anchor="center")
+        self.placeholder.pack(fill="both", expand=True)
+        self._pane_viewer = None  # made for the first image: probing OpenGL costs ~0.5 s
+
+    def px(self, pixels: float) -> int:
+        """A size given at 96 dpi in this screen's pixels."""
+        return look.scaled(pixels, self.scale)
 
     @property
     def pane_viewer(self):
         """The viewer living in the image pane (created on first use)."""
         if self._pane_viewer is None:
             viewer = create_viewer(self.image_frame, theme=self.theme, on_info=self.info)
+            setattr(viewer.surface, look.SKIP, True)  # the backdrop keeps its own colour
+            self.placeholder.pack_forget()
             viewer.pack(fill="both", expand=True)
             viewer.on_make_window = lambda: self.set_image_mode("window")
             viewer.on_make_pane = None
@@ -320,6 +333,8 @@ class ConsoleApp:
 
     def _apply_theme(self, theme) -> None:
         self.theme = theme
+        look.apply_look(self.root, theme, self.scale)  # menus, dialogs, every other widget
+        self.placeholder.configure(background=theme.background, foreground=theme.echo)
         self.editor.set_theme(theme)
         self.output.set_theme(theme)
         self.status.set_theme(theme)
@@ -347,13 +362,15 @@ class ConsoleApp:
             window.destroy()
         if mode == "pane":
             if str(self.image_frame) not in [str(p) for p in self.hpane.panes()]:
-                self.hpane.add(self.image_frame, stretch="always", minsize=100, width=400)
+                self.hpane.add(self.image_frame, stretch="always", minsize=self.px(100),
+                               width=self.px(400))
         else:
             self.hpane.forget(self.image_frame)
         if mode == "window":
             if self.image_window is None:
                 self.image_window = ViewerWindow(self.root, theme=self.theme, on_info=self.info,
                                                  on_close=lambda: self.set_image_mode("none"))
+                setattr(self.image_window.viewer.surface, look.SKIP, True)
                 self.image_window.viewer.on_make_pane = lambda: self.set_image_mode("pane")
                 self.image_window.viewer.on_make_window = None
                 self.image_window.viewer.on_hide = None
@@ -373,8 +390,7 @@ class ConsoleApp:
         made a moment after the window is up; an image arriving earlier makes them at once.
         """
         if mode == "pane":
-            self.set_image_mode("pane", save=False)
-            self._later(200, lambda: self.pane_viewer)
+            self.set_image_mode("pane", save=False)  # the placeholder until the first image
         elif mode == "window":
             self.settings["image_mode"] = "window"
 

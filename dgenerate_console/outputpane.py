@@ -6,6 +6,7 @@ import collections
 import os
 import re
 import sys
+import time
 import tkinter as tk
 from typing import Callable
 
@@ -118,13 +119,17 @@ class OutputPane(tk.Frame):
         super().destroy()
 
     def _tick(self) -> None:
+        """Draw one batch; the next one waits at least as long as this one took, so a flood
+        of output takes at most half of the GUI's time and ``update()`` always returns."""
         self._tick_id = None
+        start = time.perf_counter()
         try:
             self._drain()
         except tk.TclError:
             return
         if self._pending:
-            self._tick_id = self.after(TICK_MS, self._tick)
+            took = int((time.perf_counter() - start) * 1000)
+            self._tick_id = self.after(max(TICK_MS, took + 1), self._tick)
 
     def _drain(self) -> None:
         """Insert up to BATCH_CHARS of queued text, coalescing runs of the same stream."""

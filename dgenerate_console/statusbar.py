@@ -23,7 +23,7 @@ def format_elapsed(seconds: float) -> str:
 class StatusBar(tk.Frame):
     """``state`` is ``idle``, ``running`` or ``restarting``; labels are plain ``tk.Label`` widgets."""
 
-    def __init__(self, master: tk.Misc, *, theme=None) -> None:
+    def __init__(self, master: tk.Misc, *, theme=None, scale: float = 1.0) -> None:
         super().__init__(master, borderwidth=1, relief="sunken")
         self.state = "idle"
         self.last_progress: tuple[int, int] | None = None  # the latest progress event, kept after done
@@ -32,7 +32,8 @@ class StatusBar(tk.Frame):
         self.state_label = tk.Label(self, text="Idle", anchor="w", width=22)
         self.exit_label = tk.Label(self, text="", anchor="w", width=22)
         self.cwd_label = tk.Label(self, text="", anchor="w")
-        self.progress = ttk.Progressbar(self, orient="horizontal", length=180, mode="determinate",
+        self.progress = ttk.Progressbar(self, orient="horizontal", length=max(1, round(180 * scale)),
+                                        mode="determinate",
                                         maximum=1, value=0)
         self.progress_label = tk.Label(self, text="", anchor="e", width=10)
         self.queue_label = tk.Label(self, text="", anchor="w")
@@ -122,7 +123,7 @@ class StatusBar(tk.Frame):
         labels = (self.state_label, self.exit_label, self.cwd_label, self.progress_label,
                   self.queue_label, self.activity_label)
         for widget in (self, *labels):
-            widget.configure(background=theme.background)
+            widget.configure(background=theme.panel)
         for widget in labels:
             widget.configure(foreground=theme.info)
 

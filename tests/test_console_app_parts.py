@@ -505,12 +505,16 @@ def test_saved_image_pane_comes_back_without_delaying_start(tk_root, tmp_path):
     console = ConsoleApp(tk_root, start_interpreter=False)
     try:
         assert console.image_mode == "pane" and console.vars.image_pane.get()
-        assert console._pane_viewer is None  # made a moment later
-        assert pump(tk_root, lambda: console._pane_viewer is not None)
+        assert console._pane_viewer is None  # made for the first image
+        tk_root.update()
+        assert console.placeholder.winfo_ismapped()  # "Images appear here", not a black block
+        assert console.placeholder.cget("text") == "Images appear here"
+        assert console.placeholder.cget("background") == console.theme.background
         image = tmp_path / "x.png"
         Image.new("RGB", (4, 4)).save(image)
         console.show_image(str(image))
-        assert console.viewer.path == str(image)
+        tk_root.update()
+        assert console.viewer.path == str(image) and not console.placeholder.winfo_ismapped()
     finally:
         console.close()
 
