@@ -12,6 +12,7 @@ from tkinter import filedialog, messagebox
 from dgenerate_console import errorhandler, look
 from dgenerate_console.client import InterpreterClient
 from dgenerate_console.documents import TITLE, atomic_write, decode_text, read_script, window_title
+from dgenerate_console.helpdocs import HelpOpener
 from dgenerate_console.history import History
 from dgenerate_console.menus import MenuVars, build_edit_menu, build_menubar
 from dgenerate_console.outputpane import OutputPane
@@ -72,6 +73,7 @@ class ConsoleApp:
                                         on_state=self.status.set_state,
                                         on_queue=self.status.set_queue,
                                         on_notice=self.output.append_notice)
+        self.help = HelpOpener(root, self.info, lambda: self.theme)
         self.menubar = build_menubar(self)
         root.configure(menu=self.menubar)
         self.input_menu = build_edit_menu(self.editor, self)
@@ -185,6 +187,10 @@ class ConsoleApp:
     def kill(self) -> None:
         """Kill the interpreter's process tree and start a fresh one in the same directory."""
         self.client.kill()
+
+    def open_help(self, label: str, url: str) -> None:
+        """Help menu: the web page, else the local copy (the output pane says which)."""
+        self.help.open(label, url)
 
     def clear_queue(self) -> int:
         """Run → Clear Queue: drop the commands waiting behind the running one; returns how many."""

@@ -42,6 +42,14 @@ The viewer shows each image the interpreter writes, fit to the view.
 """
 
 
+def help_text(mod: str, show_in_directory: bool) -> str:
+    """The controls that exist here: "Show In Directory" only where a file manager can."""
+    lines = HELP_TEXT.format(mod=mod).split("\n")
+    if not show_in_directory:
+        lines = [line for line in lines if not line.strip().startswith(SHOW_IN_DIRECTORY)]
+    return "\n".join(lines)
+
+
 def theme_colors(theme: Any) -> dict[str, str]:
     """Tk colour options for menus and dialogs from a console theme (unset colours are skipped)."""
     pairs = {"background": "background", "foreground": "foreground",
@@ -146,7 +154,7 @@ class ContextMenu:
         mod = "Cmd" if system.sys.platform == "darwin" else "Ctrl"
         text = tk.Text(dialog, width=84, height=20, wrap="none", bd=0, padx=10, pady=10,
                        **{k: v for k, v in colors.items() if k in ("background", "foreground")})
-        text.insert("1.0", HELP_TEXT.format(mod=mod))
+        text.insert("1.0", help_text(mod, system.can_show_in_directory()))
         text.configure(state=tk.DISABLED)
         text.pack(fill=tk.BOTH, expand=True)
         tk.Button(dialog, text="Close", command=dialog.destroy).pack(pady=6)
