@@ -72,7 +72,8 @@ class ConsoleApp:
                                         on_output=self.output.append, on_event=self._on_event,
                                         on_state=self.status.set_state,
                                         on_queue=self.status.set_queue,
-                                        on_notice=self.output.append_notice)
+                                        on_notice=self.output.append_notice,
+                                        on_send=self._on_send)
         self.help = HelpOpener(root, self.info, lambda: self.theme)
         self.menubar = build_menubar(self)
         root.configure(menu=self.menubar)
@@ -234,7 +235,7 @@ class ConsoleApp:
     @property
     def _event_handlers(self) -> dict:
         return {"ready": self._on_cwd, "cwd": self._on_cwd, "error": self._mark_error,
-                "busy": self._on_busy, "done": self._on_done, "image": self._on_image,
+                "done": self._on_done, "image": self._on_image,
                 "progress": self._on_progress, "loading": self._on_loading,
                 "warm": self._on_warm}
 
@@ -242,10 +243,9 @@ class ConsoleApp:
         if isinstance(event.get("cwd"), str):
             self._set_cwd(event["cwd"])
 
-    def _on_busy(self, event: dict) -> None:
-        """A command starts: echo it in the output pane (on lines of its own)."""
-        text = self._submitted.get(str(event.get("id")))
-        if text is not None and self.echo_commands:
+    def _on_send(self, cmd_id: str, text: str) -> None:
+        """A command goes to the interpreter: echo it in the output pane (on lines of its own)."""
+        if self.echo_commands:
             self.output.append_command(text)
 
     def _on_done(self, event: dict) -> None:
@@ -270,7 +270,7 @@ class ConsoleApp:
         """A model (or, warming up, the generation libraries) is loading: say what."""
         what = str(event.get("what") or "model")
         if event.get("option") == "warm-up":
-            self.status.set_activity(f"Warming up: loading {what}")
+            self.status.set_activity(f"Warming up: {what}")
         else:
             self.status.set_activity(f"Loading {what}")
 

@@ -181,7 +181,8 @@ class InterpreterClient:
     ``on_output(text, stderr)``, ``on_event(event_dict)``, ``on_state(state)`` where state is
     ``"idle"``, ``"running"`` or ``"restarting"``, ``on_queue(waiting)`` with the number of
     commands waiting behind the running one, and ``on_notice(text)`` for the client's own
-    messages (restart, kill), shown on lines of their own. A killed command gets a ``done``
+    messages (restart, kill), shown on lines of their own, and ``on_send(id, text)`` when a
+    command is written to the child (before any of its output). A killed command gets a ``done``
     event made here, with the child's exit status and ``"killed": true``.
     """
 
@@ -190,7 +191,8 @@ class InterpreterClient:
                  on_event: Callable[[dict], None] | None = None,
                  on_state: Callable[[str], None] | None = None,
                  on_queue: Callable[[int], None] | None = None,
-                 on_notice: Callable[[str], None] | None = None) -> None:
+                 on_notice: Callable[[str], None] | None = None,
+                 on_send: Callable[[str, str], None] | None = None) -> None:
         self.cwd = os.path.abspath(cwd or os.getcwd())
         self.args = list(args)
         self.offline = offline
@@ -200,6 +202,7 @@ class InterpreterClient:
         self.on_state = on_state or (lambda state: None)
         self.on_queue = on_queue or (lambda waiting: None)
         self.on_notice = on_notice or (lambda text: self.on_output(text, False))
+        self.on_send = on_send or (lambda cmd_id, text: None)
         self.pending: collections.deque[Command] = collections.deque()
         self.current: Command | None = None
         self.done_ids: list[str] = []
@@ -342,6 +345,7 @@ class InterpreterClient:
         self._ready = False
         self.on_queue(len(self.pending))
         if self._child.send({"type": "run", "id": cmd.id, "text": cmd.text}):
+            self.on_send(cmd.id, cmd.text)  # before any output of the command can arrive
             self.on_state("running")
         # a failed write means the child is dying: its exit item recovers the command
 

@@ -21,7 +21,7 @@ SKIP = "_dgenerate_own_colours"  # widgets that colour themselves (editor, outpu
 
 _CLASS_OPTIONS = {
     "Frame": ("background",), "Toplevel": ("background",), "Tk": ("background",),
-    "Labelframe": ("background", "foreground"), "PanedWindow": ("background",),
+    "Labelframe": ("background", "foreground"), "Panedwindow": ("background",),
     "Label": ("background", "foreground"), "Message": ("background", "foreground"),
     "Button": ("background", "foreground", "activebackground", "activeforeground",
                "highlightbackground"),
@@ -93,6 +93,23 @@ def _ttk_style(root: tk.Misc, theme: Any, colours: dict[str, str], scale: float)
     style.configure("TProgressbar", background=theme.info, troughcolor=theme.background,
                     thickness=scaled(12, scale))
     style.configure("TCombobox", arrowcolor=theme.foreground)
+    for name in ("TCombobox", "TEntry", "TSpinbox"):
+        style.map(name, fieldbackground=[("readonly", colours["field"]),
+                                         ("disabled", colours["background"])],
+                  foreground=[("disabled", theme.line_number_foreground),
+                              ("readonly", colours["foreground"])],
+                  selectbackground=[("readonly", colours["selectbackground"])],
+                  selectforeground=[("readonly", colours["selectforeground"])])
+    for name in ("TCheckbutton", "TRadiobutton"):
+        style.configure(name, indicatorbackground=colours["field"],
+                        indicatorforeground=colours["foreground"])
+        style.map(name, indicatorbackground=[("disabled", colours["background"]),
+                                             ("pressed", colours["activebackground"])],
+                  background=[("active", colours["background"])])
+    root.option_add("*TCombobox*Listbox.background", colours["field"])
+    root.option_add("*TCombobox*Listbox.foreground", colours["foreground"])
+    root.option_add("*TCombobox*Listbox.selectBackground", colours["selectbackground"])
+    root.option_add("*TCombobox*Listbox.selectForeground", colours["selectforeground"])
     style.configure("TScrollbar", arrowcolor=theme.foreground, troughcolor=theme.background,
                     arrowsize=scaled(12, scale))
 

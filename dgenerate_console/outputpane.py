@@ -19,6 +19,8 @@ UP_CR = "\x1b[A\r"
 _PARTIAL_ESCAPE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*)?$")
 _CRLF = re.compile(r"(?<!\x1b\[A)\r\n")
 _PIECES = re.compile(r"(\x1b\[A\r|\r|\n)")
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
+_PROGRESS_RE = re.compile(r"\d+%\||\|\s*\d+/\d+ \[")
 _WARNING_RE = re.compile(r"^\s*WARNING\b|^\s*Warning:|\b[A-Z]\w*Warning:")
 
 
@@ -206,16 +208,23 @@ class OutputPane(tk.Frame):
 
     def _write_stderr(self, text: str) -> None:
         """stderr: warnings (``WARNING:``, ``SomethingWarning:`` and their indented
-        continuation lines) in the warning colour, the rest in the error colour."""
-        if "arning" not in text and not self._in_warning:
+        continuation lines) in the warning colour, progress bars (tqdm writes them to stderr)
+        in the output colour, the rest in the error colour."""
+        if "arning" not in text and "|" not in text and not self._in_warning:
             self._write(text, "error")
             return
-        for line in text.splitlines(keepends=True):
+        for line in _LINES.findall(text):
+            if not line:
+                continue
             if _WARNING_RE.search(line):
                 self._in_warning = True
             elif not (self._in_warning and line[:1] in (" ", "\t")):
                 self._in_warning = False
-            self._write(line, "warning" if self._in_warning else "error")
+            if self._in_warning:
+                tag = "warning"
+            else:
+                tag = "output" if _PROGRESS_RE.search(line) else "error"
+            self._write(line, tag)
 
     def _write(self, text: str, tag: str) -> None:
         """Write text with ``\\r`` / ``\\x1b[A\\r`` semantics; plain text goes in one insert."""

@@ -29,8 +29,8 @@ class StatusBar(tk.Frame):
         self.last_progress: tuple[int, int] | None = None  # the latest progress event, kept after done
         self._started = 0.0
         self._tick_id: str | None = None
-        self.state_label = tk.Label(self, text="Idle", anchor="w", width=22)
-        self.exit_label = tk.Label(self, text="", anchor="w", width=22)
+        self.state_label = tk.Label(self, text="Idle", anchor="w", width=16)
+        self.exit_label = tk.Label(self, text="", anchor="w")
         self.cwd_label = tk.Label(self, text="", anchor="w")
         self.progress = ttk.Progressbar(self, orient="horizontal", length=max(1, round(180 * scale)),
                                         mode="determinate",
@@ -41,11 +41,11 @@ class StatusBar(tk.Frame):
         self.activity = ""  # what is loading / warming up ("" when nothing)
         self.queued = 0
         self.state_label.pack(side="left")
-        self.exit_label.pack(side="left")
-        self.queue_label.pack(side="left")
+        self.exit_label.pack(side="left", padx=(0, 12))
+        self.queue_label.pack(side="left", padx=(0, 12))
         self.progress.pack(side="right", padx=4)
         self.progress_label.pack(side="right")
-        self.activity_label.pack(side="right")
+        self.activity_label.pack(side="right", padx=(12, 4))
         self.cwd_label.pack(side="left", fill="x", expand=True)
         if theme is not None:
             self.set_theme(theme)

@@ -21,7 +21,7 @@ WARMUP_ENV = "DGENERATE_WARMUP"
 WARMUP_MODULES = ("torch", "diffusers",  # then what the first (Stable Diffusion) generation needs
                   "diffusers.pipelines.stable_diffusion.pipeline_stable_diffusion",
                   "dgenerate_core.pipelines", "dgenerate_core.render.execute")
-WARMUP_WHAT = "generation libraries (torch, diffusers)"
+WARMUP_WHAT = "torch, diffusers"
 _TAIL_COMMENT_BACKSLASH = re.compile(r"\\\s+#.*$")
 
 
@@ -275,8 +275,10 @@ class WarmUp:
             except Exception:  # noqa: BLE001 - a missing or broken stack shows when it is used
                 break
             loaded.append(name)
-        self.writer.emit("warm", id=None, modules=loaded,
-                         seconds=round(time.perf_counter() - start, 3))
+        seconds = round(time.perf_counter() - start, 3)
+        while self.shell._busy:  # a frame from this thread could split a line being printed
+            time.sleep(0.1)
+        self.writer.emit("warm", id=None, modules=loaded, seconds=seconds)
 
 
 def _error_fields(error: BaseException, command_id: str) -> dict[str, Any]:
