@@ -25,26 +25,6 @@ from pathlib import Path
 from typing import Callable
 
 REPO = Path(__file__).resolve().parents[1]
-SCRIPT = """\
-# a tiny .dgen script: variables, a template loop and a generation line
-\\set prompt "a lighthouse on a cliff at sunset, oil painting"
-\\setp seeds [1, 2, 3]
-
-{% for seed in seeds %}
-stabilityai/stable-diffusion-xl-base-1.0 --model-type sdxl
---dtype float16 --inference-steps 30 --guidance-scales 5
---prompts {{ quote(prompt) }} --seeds {{ seed }}
---output-size 1024x1024 --output-path "output/$USER"
-{% endfor %}
-"""
-DEMO = """\
-\\print Hello from the dgenerate console
-\\echo {{ quote("a photo of a cat") }} --output-size 512x512
-\\functions_help quote
-\\print screenshot-demo-done"""
-DEMO_DONE = "screenshot-demo-done"
-
-
 def sample_image(path: Path, size: int = 512) -> Path:
     """Draw a small landscape (sky, sun, hills, sea) with Pillow, to stand in for a generated image."""
     from PIL import Image, ImageDraw
@@ -183,25 +163,6 @@ def shot_error(app, display: str, out_dir: Path, suffix: str, run_demo: bool) ->
     app.output.scroll_to_end()
     settle(root)
     return grab(root, display, out_dir / f"console-error-{suffix}.png", with_menubar=True)
-
-
-def shot_main(app, display: str, out_dir: Path, image: Path, run_demo: bool) -> Path:
-    """The main window: the script in multiline input, interpreter output, an image in the pane."""
-    root = app.root
-    root.geometry("1280x800+0+0")
-    app.set_image_mode("pane", save=False)
-    app.editor.set_multiline(True)
-    app.editor.set_text(SCRIPT.rstrip("\n"))
-    if run_demo:
-        text = app.output.text
-        app.submit(DEMO)
-        if not wait_for(root, lambda: DEMO_DONE in text.get("1.0", "end"), 120):
-            print("WARNING: no interpreter output in time", file=sys.stderr)
-    app.show_image(str(image))
-    settle(root, 0.8)
-    app.output.scroll_to_end()
-    settle(root)
-    return grab(root, display, out_dir / "console-main.png", with_menubar=True)
 
 
 def shot_recipe(app, display: str, out_dir: Path, suffix: str = "") -> Path:
