@@ -565,3 +565,29 @@ def test_loading_and_warm_up_show_in_the_status_bar(app, tk_root):
     assert status.activity == "Warming up: torch, diffusers"
     app.client.on_event({"event": "warm", "id": None, "modules": ["torch"], "seconds": 1.0})
     assert status.activity == "" and status.activity_label.cget("text") == ""
+
+
+def test_an_error_escaping_mainloop_is_reported_and_the_loop_goes_on(tk_root):
+    from dgenerate_console.app import ConsoleApp, run_until_closed
+
+    console = ConsoleApp(tk_root, start_interpreter=False, error_handler=True)
+    tk_root.tk.createcommand("dg_boom", lambda: 1 / 0)
+    # a Python command failing under a Tcl "catch": tkinter re-raises it from mainloop later
+    tk_root.after(10, lambda: tk_root.tk.eval("catch dg_boom"))
+    tk_root.after(400, console.close)
+    run_until_closed(console)  # would end with ZeroDivisionError without the loop around it
+    assert console._closed and console.error_handler.reported >= 1
+
+
+def test_client_poll_is_bounded_and_its_queue_slows_the_readers():
+    from dgenerate_console.client import MAX_ITEMS, InterpreterClient
+
+    seen = []
+    client = InterpreterClient(on_output=lambda text, err: seen.append(text))
+    assert client._items.maxsize == MAX_ITEMS  # a full queue makes the reader threads wait
+    for i in range(100):
+        client._items.put((client._gen, "out", f"{i}\n"))
+    assert client.poll(seconds=0.0) == 16  # time checked every 16 items: a tick stays short
+    assert client.backlog and client.poll(limit=10) == 10
+    assert client.poll() == 74 and not client.backlog
+    assert seen == [f"{i}\n" for i in range(100)]

@@ -20,16 +20,29 @@ COUNTING = "_dgenerate_counting_steps"
 class _ReportingBar:
     """Stands in for a tqdm bar: everything is passed through, each step is announced."""
 
-    def __init__(self, bar: Any, total: Any) -> None:
+    def __init__(self, bar: Any, total: Any, pipe: Any) -> None:
         self._bar = bar
         self._total = total
+        self._pipe = pipe
         self._count = 0
+
+    def _steps(self) -> int | None:
+        """The bar's total; when the scheduler runs fewer steps than that (``--denoising-start``
+        skips some), the steps it runs (timesteps / scheduler order, rounded up)."""
+        total = self._total if self._total is not None else getattr(self._bar, "total", None)
+        if not total:
+            return None
+        timesteps = getattr(self._pipe, "_num_timesteps", None)
+        order = int(getattr(getattr(self._pipe, "scheduler", None), "order", 1) or 1)
+        if isinstance(timesteps, int) and timesteps > 0:
+            return max(1, min(int(total), -(-timesteps // order)))
+        return int(total)
 
     def _announce(self, steps: int) -> None:
         self._count += steps
-        total = self._total if self._total is not None else getattr(self._bar, "total", None)
+        total = self._steps()
         if total:
-            events.emit("progress", step=min(self._count, int(total)), total=int(total))
+            events.emit("progress", step=min(self._count, total), total=total)
 
     def update(self, n: int = 1) -> Any:
         result = self._bar.update(n)
@@ -64,7 +77,7 @@ def counting_steps(pipe: Any) -> Iterator[None]:
         bar = original(iterable=iterable, total=total)
         if total is None and iterable is not None and hasattr(iterable, "__len__"):
             total = len(iterable)
-        return _ReportingBar(bar, total)
+        return _ReportingBar(bar, total, pipe)
 
     object.__setattr__(pipe, "progress_bar", progress_bar)
     object.__setattr__(pipe, COUNTING, True)
