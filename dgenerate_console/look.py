@@ -74,6 +74,8 @@ def _option_database(root: tk.Misc, colours: dict[str, str]) -> None:
     # Tk's own dialogs (file dialog, message box) are made of these classes too
     root.option_add("*TkFDialog*background", colours["background"])
     root.option_add("*TkFDialog*foreground", colours["foreground"])
+    # ... except its file list: Tk draws it on a fixed white canvas, its text colour comes from here
+    root.option_add("*TkFDialog*Canvas.foreground", "#000000")
 
 
 def _ttk_style(root: tk.Misc, theme: Any, colours: dict[str, str], scale: float) -> None:

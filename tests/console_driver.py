@@ -198,8 +198,9 @@ class Driver:
 
     def panes(self) -> dict[str, tk.Misc]:
         found = {"input": self.app.editor.text, "output": self.app.output.text}
-        if self.app.image_mode == "pane":
-            found["image"] = self.app.pane_viewer.surface
+        if self.app.image_mode == "pane":  # the placeholder until the first image
+            viewer = self.app._pane_viewer
+            found["image"] = viewer.surface if viewer is not None else self.app.placeholder
         return found
 
     def right_click(self, widget: tk.Misc) -> None:

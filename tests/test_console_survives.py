@@ -63,7 +63,7 @@ def every_action(drv: Driver) -> list[str]:
         drv.invoke_edit_entry(label)
     for key in OUTPUT_KEYS:
         drv.press(drv.app.output.text, key)
-    if "image" in drv.panes():
+    if "image" in drv.panes() and drv.app._pane_viewer is not None:
         for key in VIEWER_KEYS:
             drv.press(drv.panes()["image"], key)
     for key in EDITOR_KEYS:
