@@ -1,7 +1,11 @@
-"""Console start-up: launch → interactive window, and → interpreter ready, against a bare Tk window.
+"""Console start-up: launch → interactive window, and → interpreter ready, against a bare Tk window;
+and the slowest Tk ``update()`` while a 100,000-line burst drains into the output pane.
 
 Run: ``python benchmarks/bench_console_startup.py [N]`` (starts its own Xvfb when DISPLAY is unset).
-Prints medians of N runs and the ratio console / bare Tk window (both measured here, same machine).
+The bare and console runs alternate (bare, console, bare, console ...) so that a machine getting
+busier or quieter affects both alike. Prints medians of N runs each and the ratios console / bare
+Tk window; then the burst: the slowest ``update()`` against one plain ``Text.insert`` of the same
+100,000 lines (what a console without batching would block the window for).
 """
 
 from __future__ import annotations
@@ -26,12 +30,30 @@ CONSOLE = ("import time, tkinter\nimport dgenerate_console.app as a\nroot = tkin
            "print('ready', flush=True)\napp.close()\n")
 
 
+BURST = ("import time, tkinter\nfrom dgenerate_console.outputpane import OutputPane\n"
+         "root = tkinter.Tk()\npane = OutputPane(root, echo=False)\npane.pack()\nroot.update()\n"
+         "line = 'x' * 60 + '\\n'\n"
+         "for _ in range(100_000):\n    pane.append(line)\n"
+         "updates, slowest = 0, 0.0\n"
+         "while pane.backlog:\n    t0 = time.perf_counter()\n    root.update()\n"
+         "    slowest = max(slowest, time.perf_counter() - t0)\n    updates += 1\n"
+         "text = tkinter.Text(root)\nt0 = time.perf_counter()\n"
+         "text.insert('end', line * 100_000)\nroot.update()\nnaive = time.perf_counter() - t0\n"
+         "print(updates, flush=True)\nprint(slowest, flush=True)\nprint(naive, flush=True)\n")
+
+
 def _time(code: str, env: dict[str, str]) -> list[float]:
-    """Seconds from launch to each line the child prints."""
+    """Seconds from launch to each line the child prints; for lines holding a number, the
+    number instead."""
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
-    marks = [time.perf_counter() - start for _ in iter(proc.stdout.readline, "")]
-    proc.wait(timeout=60)
+    marks = []
+    for line in iter(proc.stdout.readline, ""):
+        try:
+            marks.append(float(line))
+        except ValueError:
+            marks.append(time.perf_counter() - start)
+    proc.wait(timeout=120)
     return marks
 
 
@@ -50,8 +72,11 @@ def main() -> None:
     home = tempfile.mkdtemp()
     env = dict(os.environ, DISPLAY=display, HOME=home, USERPROFILE=home)
     try:
-        bare = [_time(BARE, env)[0] for _ in range(runs)]
-        console = [_time(CONSOLE, env) for _ in range(runs)]
+        bare, console = [], []
+        for _ in range(runs):  # interleaved
+            bare.append(_time(BARE, env)[0])
+            console.append(_time(CONSOLE, env))
+        burst = _time(BURST, env)
     finally:
         if xvfb is not None:
             xvfb.terminate()
@@ -62,6 +87,10 @@ def main() -> None:
     print(f"bare Tk window:                  {base:.3f} s (median of {runs})")
     print(f"console interactive window:      {window:.3f} s  ratio {window / base:.2f}")
     print(f"console with interpreter ready:  {ready:.3f} s  ratio {ready / base:.2f}")
+    updates, slowest, naive = burst[-3:]
+    print(f"100,000-line burst: {updates:.0f} update() calls, slowest {slowest * 1000:.1f} ms; one "
+          f"plain Text.insert of it {naive * 1000:.1f} ms; ratio slowest / plain "
+          f"{slowest / naive:.3f}")
 
 
 if __name__ == "__main__":

@@ -7,10 +7,12 @@ import shlex
 import subprocess
 import sys
 import tkinter as tk
-import traceback
-from tkinter import filedialog
+from tkinter import filedialog, messagebox
 
+from dgenerate_console import errorhandler, look
 from dgenerate_console.client import InterpreterClient
+from dgenerate_console.documents import TITLE, atomic_write, decode_text, read_script, window_title
+from dgenerate_console.helpdocs import HelpOpener
 from dgenerate_console.history import History
 from dgenerate_console.menus import MenuVars, build_edit_menu, build_menubar
 from dgenerate_console.outputpane import OutputPane
@@ -20,7 +22,9 @@ from dgenerate_console.editor import CodeEditor
 from dgenerate_console.themes import get_theme
 from dgenerate_console.viewer import ViewerWindow, create_viewer
 
-TITLE = "Dgenerate Console"
+__all__ = ["ConsoleApp", "main", "decode_text"]
+
+PLACEHOLDER = "Images appear here"
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".jfif"}
 WELCOME = "\n\n".join((
     "Welcome to the dgenerate console, an interactive shell for dgenerate's config language.",
@@ -42,12 +46,14 @@ class ConsoleApp:
     """One console window and its interpreter child."""
 
     def __init__(self, root: tk.Tk, *, open_file: str | None = None,
-                 interpreter_args: list[str] | tuple = (), start_interpreter: bool = True) -> None:
+                 interpreter_args: list[str] | tuple = (), start_interpreter: bool = True,
+                 error_handler: bool | None = None) -> None:
         self.root = root
         self._closed = False
         self._poll_id: str | None = None
         self._after_ids: set[str] = set()
         self._submitted: dict[str, str] = {}
+        self.echo_commands = True
         self.current_file: str | None = None
         self.image_window: ViewerWindow | None = None
         migrate_old_files()
@@ -56,11 +62,19 @@ class ConsoleApp:
         self.theme = get_theme(self.settings["theme"])
         self.vars = MenuVars(root, self.settings)
         root.title(f"{TITLE}: {os.getcwd()}")
-        root.geometry("1000x800")
+        self.scale = look.dpi_scale(root)
+        look.scale_fonts(root, self.scale)
+        root.geometry(f"{self.px(1000)}x{self.px(800)}")
         self._build_layout()
+        self.error_handler = errorhandler.install(
+            root, lambda line: self.output.append(line, True, echo=False), error_handler)
         self.client = InterpreterClient(cwd=os.getcwd(), args=list(interpreter_args),
                                         on_output=self.output.append, on_event=self._on_event,
-                                        on_state=self.status.set_state)
+                                        on_state=self.status.set_state,
+                                        on_queue=self.status.set_queue,
+                                        on_notice=self.output.append_notice,
+                                        on_send=self._on_send)
+        self.help = HelpOpener(root, self.info, lambda: self.theme)
         self.menubar = build_menubar(self)
         root.configure(menu=self.menubar)
         self.input_menu = build_edit_menu(self.editor, self)
@@ -73,7 +87,7 @@ class ConsoleApp:
         if open_file:
             self.load_file(open_file)
         self.editor.text.focus_set()
-        root.protocol("WM_DELETE_WINDOW", self.close)
+        root.protocol("WM_DELETE_WINDOW", self.request_close)
         if start_interpreter:
             self.client.start()
         self._poll_id = root.after(10, self._poll)
@@ -82,28 +96,37 @@ class ConsoleApp:
 
     def _build_layout(self) -> None:
         root, theme = self.root, self.theme
-        self.status = StatusBar(root, theme=theme)
+        self.status = StatusBar(root, theme=theme, scale=self.scale)
         self.status.pack(side="bottom", fill="x")
         self.status.set_cwd(os.getcwd())
-        self.hpane = tk.PanedWindow(root, orient="horizontal", sashwidth=6, borderwidth=0)
+        self.hpane = tk.PanedWindow(root, orient="horizontal", sashwidth=self.px(6), borderwidth=0)
         self.hpane.pack(side="top", fill="both", expand=True)
-        self.vpane = tk.PanedWindow(self.hpane, orient="vertical", sashwidth=6, borderwidth=0)
-        self.hpane.add(self.vpane, stretch="always", minsize=200)
+        self.vpane = tk.PanedWindow(self.hpane, orient="vertical", sashwidth=self.px(6),
+                                    borderwidth=0)
+        self.hpane.add(self.vpane, stretch="always", minsize=self.px(200))
         self.editor = CodeEditor(self.vpane, theme=theme, multiline=False,
                                  word_wrap=self.settings["word_wrap_input"])
         self.output = OutputPane(self.vpane, theme=theme, word_wrap=self.settings["word_wrap_output"])
         self.output.resolve_path = self.resolve_image_path
         self.output.on_preview_image = self.preview_image
-        self.vpane.add(self.editor, height=360, stretch="always", minsize=60)
-        self.vpane.add(self.output, stretch="always", minsize=60)
+        self.vpane.add(self.editor, height=self.px(360), stretch="always", minsize=self.px(60))
+        self.vpane.add(self.output, stretch="always", minsize=self.px(60))
         self.image_frame = tk.Frame(self.hpane)
-        self._pane_viewer = None  # made on first use: probing OpenGL costs ~0.5 s of start-up
+        self.placeholder = tk.Label(self.image_frame, text=PLACEHOLDER, anchor="center")
+        self.placeholder.pack(fill="both", expand=True)
+        self._pane_viewer = None  # made for the first image: probing OpenGL costs ~0.5 s
+
+    def px(self, pixels: float) -> int:
+        """A size given at 96 dpi in this screen's pixels."""
+        return look.scaled(pixels, self.scale)
 
     @property
     def pane_viewer(self):
         """The viewer living in the image pane (created on first use)."""
         if self._pane_viewer is None:
             viewer = create_viewer(self.image_frame, theme=self.theme, on_info=self.info)
+            setattr(viewer.surface, look.SKIP, True)  # the backdrop keeps its own colour
+            self.placeholder.pack_forget()
             viewer.pack(fill="both", expand=True)
             viewer.on_make_window = lambda: self.set_image_mode("window")
             viewer.on_make_pane = None
@@ -125,6 +148,10 @@ class ConsoleApp:
         ed.bind("<<HistoryNext>>", lambda e: self.history_next())
         ed.bind("<<ToggleMultiline>>", lambda e: self.set_multiline(not ed.multiline))
         self.root.bind("<Control-q>", lambda e: (self.kill(), "break")[1])
+        self.root.bind("<Control-o>", lambda e: (self.open_dialog(), "break")[1])
+        self.root.bind("<Control-s>", lambda e: (self.save(), "break")[1])
+        self.root.bind("<Control-S>", lambda e: (self.save_as_dialog(), "break")[1])
+        ed.text.bind("<<Modified>>", lambda e: self._on_modified(), add=True)
         ed.text.bind("<Button-3>", self._input_popup)
 
     def _input_popup(self, event) -> str:
@@ -162,6 +189,18 @@ class ConsoleApp:
         """Kill the interpreter's process tree and start a fresh one in the same directory."""
         self.client.kill()
 
+    def open_help(self, label: str, url: str) -> None:
+        """Help menu: the web page, else the local copy (the output pane says which)."""
+        self.help.open(label, url)
+
+    def clear_queue(self) -> int:
+        """Run → Clear Queue: drop the commands waiting behind the running one; returns how many."""
+        dropped = self.client.clear_queue()
+        for cmd_id in dropped:
+            self._submitted.pop(cmd_id, None)
+        self.info(f"Cleared {len(dropped)} queued command{'' if len(dropped) == 1 else 's'}.")
+        return len(dropped)
+
     def apply_flags(self) -> None:
         """Run → Offline Mode / Debug Mode: restart the interpreter with ``-ofm`` / ``-v``."""
         self.client.set_flags(self.vars.offline.get(), self.vars.debug.get())
@@ -170,50 +209,93 @@ class ConsoleApp:
         self._poll_id = None
         if self._closed:
             return
-        handled = 1
         try:
-            handled = self.client.poll(2000)
+            self.client.poll()
         except tk.TclError:
             if self._closed or not _exists(self.root):  # the window went away under us
                 return
-            traceback.print_exc()
+            self._report(*sys.exc_info())
         except Exception:  # a bug in one handler must not stop the console listening
-            traceback.print_exc()
-        self._poll_id = self.root.after(5 if handled else 20, self._poll)
+            self._report(*sys.exc_info())
+        if self.client.backlog:  # more waiting: go on as soon as the window has drawn
+            self._poll_id = self.root.after_idle(self._poll)
+        else:
+            self._poll_id = self.root.after(15, self._poll)
+
+    def _report(self, exc_type, value, tb) -> None:
+        """An exception caught by the console's own loops goes where callback errors go."""
+        self.root.report_callback_exception(exc_type, value, tb)
 
     def _on_event(self, event: dict) -> None:
         name = event.get("event")
-        if name in ("ready", "cwd") and isinstance(event.get("cwd"), str):
+        handler = self._event_handlers.get(str(name))
+        if handler is not None:
+            handler(event)
+
+    @property
+    def _event_handlers(self) -> dict:
+        return {"ready": self._on_cwd, "cwd": self._on_cwd, "error": self._mark_error,
+                "done": self._on_done, "image": self._on_image,
+                "progress": self._on_progress, "loading": self._on_loading,
+                "warm": self._on_warm}
+
+    def _on_cwd(self, event: dict) -> None:
+        if isinstance(event.get("cwd"), str):
             self._set_cwd(event["cwd"])
-        elif name == "error":
-            self._mark_error(event)
-        elif name == "done":
-            self._submitted.pop(str(event.get("id")), None)
-            self.status.set_exit_status(int(event.get("status", 0)), event.get("seconds"))
-        elif name == "image" and isinstance(event.get("path"), str):
+
+    def _on_send(self, cmd_id: str, text: str) -> None:
+        """A command goes to the interpreter: echo it in the output pane (on lines of its own)."""
+        if self.echo_commands:
+            self.output.append_command(text)
+
+    def _on_done(self, event: dict) -> None:
+        self._submitted.pop(str(event.get("id")), None)
+        try:
+            status = int(event.get("status", 0))
+        except (TypeError, ValueError):
+            status = 1
+        self.status.set_exit_status(status, event.get("seconds"), killed=bool(event.get("killed")))
+
+    def _on_image(self, event: dict) -> None:
+        if isinstance(event.get("path"), str):
             self.show_image(event["path"])
-        elif name == "progress":
-            try:
-                self.status.set_progress(int(event["step"]), int(event["total"]))
-            except (KeyError, TypeError, ValueError):
-                pass
+
+    def _on_progress(self, event: dict) -> None:
+        try:
+            self.status.set_progress(int(event["step"]), int(event["total"]))
+        except (KeyError, TypeError, ValueError):
+            pass
+
+    def _on_loading(self, event: dict) -> None:
+        """A model (or, warming up, the generation libraries) is loading: say what."""
+        what = str(event.get("what") or "model")
+        if event.get("option") == "warm-up":
+            self.status.set_activity(f"Warming up: {what}")
+        else:
+            self.status.set_activity(f"Loading {what}")
+
+    def _on_warm(self, event: dict) -> None:
+        if self.status.activity.startswith("Warming up"):
+            self.status.set_activity(None)
 
     def _set_cwd(self, cwd: str) -> None:
-        self.root.title(f"{TITLE}: {cwd}")
+        self._update_title()
         self.status.set_cwd(cwd)
 
     def _mark_error(self, event: dict) -> None:
-        """Mark the failing line when the input pane still shows the command that failed."""
+        """Mark the failing statement (all its lines) when the input pane still shows the
+        command that failed."""
         line = event.get("line")
         text = self._submitted.get(str(event.get("id")))
         if event.get("source") != "<console>" or not isinstance(line, int) or text is None:
             return
+        end = event.get("end_line")
         if self.editor.get_text() == text:
-            self.editor.mark_error_line(line)
+            self.editor.mark_error_line(line, end if isinstance(end, int) else None)
 
     def info(self, text: str) -> None:
-        """An info line from a helper widget (the viewer) in the output pane."""
-        self.output.append(text.rstrip("\n") + "\n")
+        """An info line (the viewer, File -> Save ...) on a line of its own in the output pane."""
+        self.output.append_notice(text.rstrip("\n") + "\n")
 
     # -- history and input modes ------------------------------------------------------------
 
@@ -257,6 +339,8 @@ class ConsoleApp:
 
     def _apply_theme(self, theme) -> None:
         self.theme = theme
+        look.apply_look(self.root, theme, self.scale)  # menus, dialogs, every other widget
+        self.placeholder.configure(background=theme.background, foreground=theme.echo)
         self.editor.set_theme(theme)
         self.output.set_theme(theme)
         self.status.set_theme(theme)
@@ -284,13 +368,15 @@ class ConsoleApp:
             window.destroy()
         if mode == "pane":
             if str(self.image_frame) not in [str(p) for p in self.hpane.panes()]:
-                self.hpane.add(self.image_frame, stretch="always", minsize=100, width=400)
+                self.hpane.add(self.image_frame, stretch="always", minsize=self.px(100),
+                               width=self.px(400))
         else:
             self.hpane.forget(self.image_frame)
         if mode == "window":
             if self.image_window is None:
                 self.image_window = ViewerWindow(self.root, theme=self.theme, on_info=self.info,
                                                  on_close=lambda: self.set_image_mode("none"))
+                setattr(self.image_window.viewer.surface, look.SKIP, True)
                 self.image_window.viewer.on_make_pane = lambda: self.set_image_mode("pane")
                 self.image_window.viewer.on_make_window = None
                 self.image_window.viewer.on_hide = None
@@ -310,8 +396,7 @@ class ConsoleApp:
         made a moment after the window is up; an image arriving earlier makes them at once.
         """
         if mode == "pane":
-            self.set_image_mode("pane", save=False)
-            self._later(200, lambda: self.pane_viewer)
+            self.set_image_mode("pane", save=False)  # the placeholder until the first image
         elif mode == "window":
             self.settings["image_mode"] = "window"
 
@@ -366,44 +451,110 @@ class ConsoleApp:
             self.set_image_mode("pane")
         self.show_image(path)
 
-    # -- files ------------------------------------------------------------------------------
+    # -- files ----------------------------------------------------------------------------
 
     def load_file(self, path: str) -> None:
         """Load a .dgen / .txt file into the input pane in multiline mode."""
-        with open(path, "rb") as stream:
-            data = stream.read()
-        self.editor.set_text(decode_text(data).replace("\r\n", "\n"))
+        text = read_script(path)
+        self.editor.set_text(text)
         self.set_multiline(True)
         self.current_file = os.path.abspath(path)
+        self._update_title()
 
-    def save_file(self, path: str) -> None:
-        """Write the input pane's text (UTF-8, ending in a newline)."""
-        text = self.editor.get_text()
-        with open(path, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text if text.endswith("\n") else text + "\n")
-        self.current_file = os.path.abspath(path)
+    def save_file(self, path: str) -> str:
+        """Write the input pane's text atomically (UTF-8, ending in a newline); says where."""
+        written = atomic_write(path, self.editor.get_text())
+        self.current_file = written
+        self.editor.text.edit_modified(False)
+        self._update_title()
+        self.info(f"Saved {written}")
+        return written
 
-    def load_dialog(self) -> None:
-        path = filedialog.askopenfilename(
-            parent=self.root, initialdir=self.client.cwd, title="Load Config",
-            filetypes=[("dgenerate config", "*.dgen"), ("Text", "*.txt"), ("All files", "*")])
+    def _file_types(self) -> list[tuple[str, str]]:
+        return [("dgenerate config", "*.dgen"), ("Text", "*.txt"), ("All files", "*")]
+
+    def open_dialog(self) -> None:
+        """File → Open… (Ctrl+O)."""
+        if not self._confirm_discard():
+            return
+        path = filedialog.askopenfilename(parent=self.root, initialdir=self.client.cwd,
+                                          title="Open Config", filetypes=self._file_types())
         if path:
             self.load_file(path)
 
-    def save_dialog(self) -> None:
+    def save(self) -> None:
+        """File → Save (Ctrl+S): to the current file, else ask for a name."""
+        if self.current_file:
+            self.save_file(self.current_file)
+        else:
+            self.save_as_dialog()
+
+    def save_as_dialog(self) -> None:
+        """File → Save As… (Ctrl+Shift+S)."""
+        folder, name = (os.path.split(self.current_file) if self.current_file
+                        else (self.client.cwd, ""))
         path = filedialog.asksaveasfilename(
-            parent=self.root, initialdir=self.client.cwd, title="Save Config",
-            defaultextension=".dgen", filetypes=[("dgenerate config", "*.dgen"), ("All files", "*")])
+            parent=self.root, initialdir=folder, initialfile=name, title="Save Config As",
+            defaultextension=".dgen", filetypes=self._file_types())
         if path:
             self.save_file(path)
 
+    # keep the old names (tests, muscle memory of the code base)
+    load_dialog = open_dialog
+    save_dialog = save_as_dialog
+
+    @property
+    def modified(self) -> bool:
+        """Unsaved changes worth asking about: an open file, or a multiline script."""
+        text = self.editor.text
+        try:
+            changed = bool(text.edit_modified())
+        except tk.TclError:
+            return False
+        if not changed:
+            return False
+        return self.current_file is not None or (self.editor.multiline
+                                                 and bool(self.editor.get_text().strip()))
+
+    def _on_modified(self) -> None:
+        self._update_title()
+
+    def _update_title(self) -> None:
+        title = window_title(self.client.cwd if hasattr(self, "client") else os.getcwd(),
+                             self.current_file, self.modified)
+        if self.root.title() != title:
+            self.root.title(title)
+
+    def ask_unsaved(self) -> bool | None:
+        """Save the changes? True: save, False: discard, None: cancel (a dialog by default)."""
+        name = os.path.basename(self.current_file) if self.current_file else "the script"
+        return messagebox.askyesnocancel("Unsaved changes", f"Save the changes to {name}?",
+                                         parent=self.root)
+
+    def _confirm_discard(self) -> bool:
+        """True when the input may be replaced or the window closed (saving first if asked)."""
+        if not self.modified:
+            return True
+        answer = self.ask_unsaved()
+        if answer is None:
+            return False
+        if answer:
+            self.save()
+            return not self.modified
+        return True
+
     def new_window(self) -> subprocess.Popen:
-        """File → New: another console process, independent of this one."""
+        """File → New Window: another console process, independent of this one."""
         kwargs = {"start_new_session": True} if os.name != "nt" else {}
         return subprocess.Popen([sys.executable, "-m", "dgenerate_console"], cwd=self.client.cwd,
                                 **kwargs)
 
     # -- closing ----------------------------------------------------------------------------
+
+    def request_close(self) -> None:
+        """File → Exit and the window's close button: ask about unsaved changes, then close."""
+        if self._confirm_discard():
+            self.close()
 
     def close(self) -> None:
         """Save settings and history, end the interpreter's process tree, destroy the window."""
@@ -432,20 +583,6 @@ def _exists(widget: tk.Misc) -> bool:
         return False
 
 
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM); else the detected charset; else Latin-1."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        from charset_normalizer import from_bytes
-    except ImportError:
-        return data.decode("latin-1")
-    best = from_bytes(data).best()
-    return str(best) if best is not None else data.decode("latin-1")
-
-
 def main(argv: list[str] | None = None) -> int:
     """``dgenerate --console [file.dgen] [interpreter args]`` and ``dgenerate-console``."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -461,9 +598,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dgenerate console: cannot open a window: {err}", file=sys.stderr)
         return 1
     app = ConsoleApp(root, open_file=open_file, interpreter_args=args)
-    try:
-        root.mainloop()
-    except KeyboardInterrupt:
-        pass
-    app.close()
+    run_until_closed(app)
     return 0
+
+
+def run_until_closed(app: ConsoleApp) -> None:
+    """``mainloop`` until the window is closed: an exception that escapes the loop (tkinter
+    re-raises one from a Python command called by Tcl) is reported and the loop goes on."""
+    while not app._closed and _exists(app.root):
+        try:
+            app.root.mainloop()
+            break
+        except KeyboardInterrupt:
+            break
+        except Exception:  # noqa: BLE001 - nothing but File -> Exit closes the window
+            handler = app.error_handler or errorhandler.CallbackErrorHandler()
+            handler(*sys.exc_info())
+    app.close()

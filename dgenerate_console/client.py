@@ -9,18 +9,22 @@ from __future__ import annotations
 import codecs
 import collections
 import itertools
-import json
 import os
 import queue
 import signal
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from typing import Callable
 
-RS = b"\x1e"
+from dgenerate_core import protocol
+
+RS = protocol.RS_BYTE
 MAX_QUEUE = 50
+MAX_ITEMS = 2000  # reader items waiting for the GUI: a full queue makes the readers wait
+POLL_SECONDS = 0.02  # GUI time one poll may spend handling items
 QUEUE_FULL_WARNING = ("WARNING: The command queue is full, please wait before submitting more "
                       "commands, or kill the interpreter.")
 RULE = "======================"
@@ -71,37 +75,9 @@ def kill_tree(proc: subprocess.Popen) -> None:
 
 
 def parse_stdout(data: bytes, decoder=None) -> list[tuple[str, object]]:
-    """Complete stdout lines → ``("out", text)`` runs and ``("event", dict)`` frames, in order.
-
-    A frame starts at a 0x1E anywhere in a line and runs to the line end; the bytes before it
-    are human output. A 0x1E followed by something that is not JSON is shown as text.
-    """
-    decoder = decoder or codecs.getincrementaldecoder("utf-8")("replace")
-    if RS not in data:
-        return [("out", decoder.decode(data))] if data else []
-    items: list[tuple[str, object]] = []
-    lines = [line + b"\n" for line in data.split(b"\n")]
-    lines[-1] = lines[-1][:-1]  # what follows the last newline (empty unless at EOF)
-    text: list[bytes] = []
-    for line in lines:
-        cut = line.find(RS)
-        if cut < 0:
-            text.append(line)
-            continue
-        text.append(line[:cut])
-        if any(text):
-            items.append(("out", decoder.decode(b"".join(text))))
-        text = []
-        try:
-            event = json.loads(line[cut + 1:].decode("utf-8", "replace"))
-        except ValueError:
-            text.append(line[cut:])
-            continue
-        if isinstance(event, dict):
-            items.append(("event", event))
-    if any(text):
-        items.append(("out", decoder.decode(b"".join(text))))
-    return items
+    """Complete stdout lines → ``("out", text)`` and ``("event", dict)`` items (the framing of
+    :mod:`dgenerate_core.protocol`, which the shell writes with)."""
+    return protocol.split_output(data, decoder)
 
 
 def _chunks(fd: int):
@@ -122,6 +98,7 @@ class _Child:
     def __init__(self, gen: int, args: list[str], cwd: str, sink: queue.Queue) -> None:
         self.gen = gen
         self.sink = sink
+        self.stopped = False
         kwargs: dict = {}
         if os.name == "nt":  # pragma: no cover - Windows only
             kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
@@ -136,7 +113,19 @@ class _Child:
         self._out_thread.start()
 
     def _put(self, kind: str, value) -> None:
-        self.sink.put((self.gen, kind, value))
+        """Queue an item for the GUI; waits while the queue is full (the pipe then fills and
+        the child waits in turn), until the child is stopped."""
+        item = (self.gen, kind, value)
+        while not self.stopped:
+            try:
+                self.sink.put(item, timeout=0.25)
+                return
+            except queue.Full:
+                continue
+
+    def stop(self) -> None:
+        """Stop queueing: the readers drop what they read from now on."""
+        self.stopped = True
 
     def _read_stdout(self) -> None:
         """Split stdout on ``\\n``; everything from a 0x1E to the line end is a frame.
@@ -176,7 +165,7 @@ class _Child:
 
     def send(self, frame: dict) -> bool:
         """Write one frame to stdin; False when the pipe is gone."""
-        data = RS + json.dumps(frame, ensure_ascii=True).encode("ascii") + b"\n"
+        data = protocol.encode_command(frame)
         try:
             self.proc.stdin.write(data)
             self.proc.stdin.flush()
@@ -188,15 +177,22 @@ class _Child:
 class InterpreterClient:
     """Runs the interpreter child, queues commands, restarts the child when it dies or is killed.
 
-    Callbacks (all called from :meth:`poll`, on the caller's thread):
+    Callbacks (all called on the caller's thread, from :meth:`poll` or a method call):
     ``on_output(text, stderr)``, ``on_event(event_dict)``, ``on_state(state)`` where state is
-    ``"idle"``, ``"running"`` or ``"restarting"``.
+    ``"idle"``, ``"running"`` or ``"restarting"``, ``on_queue(waiting)`` with the number of
+    commands waiting behind the running one, and ``on_notice(text)`` for the client's own
+    messages (restart, kill), shown on lines of their own, and ``on_send(id, text)`` when a
+    command is written to the child (before any of its output). A killed command gets a ``done``
+    event made here, with the child's exit status and ``"killed": true``.
     """
 
     def __init__(self, *, cwd: str | None = None, args: list[str] | tuple = (), offline: bool = False,
                  debug: bool = False, on_output: Callable[[str, bool], None] | None = None,
                  on_event: Callable[[dict], None] | None = None,
-                 on_state: Callable[[str], None] | None = None) -> None:
+                 on_state: Callable[[str], None] | None = None,
+                 on_queue: Callable[[int], None] | None = None,
+                 on_notice: Callable[[str], None] | None = None,
+                 on_send: Callable[[str, str], None] | None = None) -> None:
         self.cwd = os.path.abspath(cwd or os.getcwd())
         self.args = list(args)
         self.offline = offline
@@ -204,11 +200,14 @@ class InterpreterClient:
         self.on_output = on_output or (lambda text, stderr: None)
         self.on_event = on_event or (lambda event: None)
         self.on_state = on_state or (lambda state: None)
+        self.on_queue = on_queue or (lambda waiting: None)
+        self.on_notice = on_notice or (lambda text: self.on_output(text, False))
+        self.on_send = on_send or (lambda cmd_id, text: None)
         self.pending: collections.deque[Command] = collections.deque()
         self.current: Command | None = None
         self.done_ids: list[str] = []
         self.pid: int | None = None
-        self._items: queue.Queue = queue.Queue()
+        self._items: queue.Queue = queue.Queue(maxsize=MAX_ITEMS)
         self._ids = itertools.count(1)
         self._child: _Child | None = None
         self._gen = 0
@@ -263,6 +262,7 @@ class InterpreterClient:
         child, self._child = self._child, None
         if child is None:
             return
+        child.stop()
         try:
             child.proc.stdin.close()
         except (OSError, ValueError):
@@ -280,13 +280,14 @@ class InterpreterClient:
         old, self._child = self._child, None
         self._gen += 1  # items still queued from the old child are dropped by generation
         if old is not None:
+            old.stop()
             kill_tree(old.proc)
         if notice:
-            self.on_output(notice + "\n", False)
-        self._recover_current()
-        self.on_output("Restarting Shell Process...\n", False)
+            self.on_notice(notice + "\n")
+        self._recover_current(old.proc.returncode if old is not None else None)
+        self.on_notice("Restarting Shell Process...\n")
         self.start()
-        self.on_output("Shell Process Started.\n" + RULE + "\n", False)
+        self.on_notice("Shell Process Started.\n" + RULE + "\n")
 
     def _child_exited(self, code: int) -> None:
         """Restart a child that ended on its own, unless children keep dying before they start."""
@@ -301,17 +302,20 @@ class InterpreterClient:
                        "row, it is not restarted again; use Run -> Kill to try again.\n", True)
         self.on_state("idle")
 
-    def _recover_current(self) -> None:
-        """A sent command that never started is sent again; a running one is reported, not re-run."""
+    def _recover_current(self, status: int | None = None) -> None:
+        """A sent command that never started is sent again; a running one is reported (with the
+        exit status of its killed process), not re-run."""
         cmd, self.current = self.current, None
         if cmd is None:
             return
         if cmd.started:
             self.done_ids.append(cmd.id)
-            self.on_output(f"Command interrupted, it will not be run again: {_first_line(cmd.text)}\n",
-                           True)
+            self.on_notice(f"Command interrupted, it will not be run again: {_first_line(cmd.text)}\n")
+            self.on_event({"event": "done", "id": cmd.id, "killed": True,
+                           "status": status if status is not None else -9})
         else:
             self.pending.appendleft(cmd)
+            self.on_queue(len(self.pending))
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -323,7 +327,15 @@ class InterpreterClient:
         cmd = Command(str(next(self._ids)), text)
         self.pending.append(cmd)
         self._send_next()
+        self.on_queue(len(self.pending))
         return cmd.id
+
+    def clear_queue(self) -> list[str]:
+        """Drop every command waiting to be sent (not the running one); returns their ids."""
+        dropped = [cmd.id for cmd in self.pending]
+        self.pending.clear()
+        self.on_queue(0)
+        return dropped
 
     def _send_next(self) -> None:
         if not self._ready or self.current is not None or not self.pending or self._child is None:
@@ -331,15 +343,19 @@ class InterpreterClient:
         cmd = self.pending.popleft()
         self.current = cmd
         self._ready = False
+        self.on_queue(len(self.pending))
         if self._child.send({"type": "run", "id": cmd.id, "text": cmd.text}):
+            self.on_send(cmd.id, cmd.text)  # before any output of the command can arrive
             self.on_state("running")
         # a failed write means the child is dying: its exit item recovers the command
 
     # -- the GUI side -----------------------------------------------------------------------
 
-    def poll(self, limit: int = 2000) -> int:
-        """Handle up to ``limit`` queued items on the calling thread; returns how many were handled."""
+    def poll(self, limit: int = 2000, seconds: float = POLL_SECONDS) -> int:
+        """Handle queued items on the calling thread for at most ``seconds`` (and ``limit``
+        items); returns how many were handled. :attr:`backlog` tells whether items remain."""
         handled = 0
+        end = time.perf_counter() + seconds
         while handled < limit:
             try:
                 gen, kind, value = self._items.get_nowait()
@@ -349,12 +365,19 @@ class InterpreterClient:
             if kind == "out" or kind == "err":
                 self.on_output(value, kind == "err")
             elif gen != self._gen or self._closed:
-                continue
+                pass
             elif kind == "event":
                 self._handle_event(value)
             elif kind == "exit":
                 self._child_exited(value)
+            if not handled % 16 and time.perf_counter() >= end:
+                break
         return handled
+
+    @property
+    def backlog(self) -> bool:
+        """True while reader items wait for :meth:`poll`."""
+        return not self._items.empty()
 
     def _handle_event(self, event: dict) -> None:
         name = event.get("event")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import tkinter as tk
-import webbrowser
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-if TYPE_CHECKING:  # pragma: no cover
-    from dgenerate_console.app import ConsoleApp
+from dgenerate_console.insert import build_insert_menus
+from dgenerate_console.themes import THEMES
 
 VERSION_TAG = "v5.0.0"
 HELP_LINKS = (
@@ -18,6 +17,33 @@ HELP_LINKS = (
      f"https://dgenerate.readthedocs.io/en/{VERSION_TAG}/manual.html#writing-and-running-configs"),
     ("Project Documentation", f"https://dgenerate.readthedocs.io/en/{VERSION_TAG}/"),
 )
+
+
+class ConsoleActions(Protocol):
+    """What the menus call: the console application passes itself (menus never import it)."""
+
+    root: tk.Tk
+    editor: Any
+    client: Any
+    vars: "MenuVars"
+    edit_menu: tk.Menu
+
+    def new_window(self) -> Any: ...
+    def open_dialog(self) -> None: ...
+    def save(self) -> None: ...
+    def save_as_dialog(self) -> None: ...
+    def request_close(self) -> None: ...
+    def run_input(self) -> Any: ...
+    def kill(self) -> None: ...
+    def clear_queue(self) -> None: ...
+    def apply_flags(self) -> None: ...
+    def set_theme(self, name: str) -> None: ...
+    def set_multiline(self, multiline: bool) -> None: ...
+    def apply_options(self, save: bool = True) -> None: ...
+    def set_image_mode(self, mode: str, save: bool = True) -> None: ...
+    def selected_input_image(self) -> str | None: ...
+    def preview_selected_input_image(self) -> None: ...
+    def open_help(self, label: str, url: str) -> None: ...
 
 
 class MenuVars:
@@ -36,7 +62,7 @@ class MenuVars:
         self.image_window = tk.BooleanVar(root, value=settings["image_mode"] == "window")
 
 
-def build_menubar(app: "ConsoleApp") -> tk.Menu:
+def build_menubar(app: ConsoleActions) -> tk.Menu:
     """Create the window's menu bar; returns it (also kept as ``app.menubar``)."""
     bar = tk.Menu(app.root, tearoff=0)
     bar.add_cascade(label="File", menu=_file_menu(bar, app))
@@ -45,19 +71,22 @@ def build_menubar(app: "ConsoleApp") -> tk.Menu:
     bar.add_cascade(label="Run", menu=_run_menu(bar, app))
     bar.add_cascade(label="Options", menu=_options_menu(bar, app))
     bar.add_cascade(label="View", menu=_view_menu(bar, app))
-    bar.add_cascade(label="Help", menu=_help_menu(bar))
+    bar.add_cascade(label="Help", menu=_help_menu(bar, app))
     return bar
 
 
-def _file_menu(bar: tk.Menu, app: "ConsoleApp") -> tk.Menu:
+def _file_menu(bar: tk.Menu, app: ConsoleActions) -> tk.Menu:
     menu = tk.Menu(bar, tearoff=0)
-    menu.add_command(label="New", command=app.new_window)
-    menu.add_command(label="Load", command=app.load_dialog)
-    menu.add_command(label="Save", command=app.save_dialog)
+    menu.add_command(label="New Window", command=app.new_window)
+    menu.add_command(label="Open...", accelerator="Ctrl+O", command=app.open_dialog)
+    menu.add_command(label="Save", accelerator="Ctrl+S", command=app.save)
+    menu.add_command(label="Save As...", accelerator="Ctrl+Shift+S", command=app.save_as_dialog)
+    menu.add_separator()
+    menu.add_command(label="Exit", command=app.request_close)
     return menu
 
 
-def build_edit_menu(parent: tk.Misc, app: "ConsoleApp") -> tk.Menu:
+def build_edit_menu(parent: tk.Misc, app: ConsoleActions) -> tk.Menu:
     """The Edit menu; the input pane's right-click menu is a second copy of it."""
     menu = tk.Menu(parent, tearoff=0)
     ed = app.editor
@@ -80,8 +109,6 @@ def build_edit_menu(parent: tk.Misc, app: "ConsoleApp") -> tk.Menu:
     menu.add_cascade(label="Find / Replace", menu=find)
     menu.add_command(label="Format Code", accelerator="Ctrl+Shift+F", command=ed.format_code)
     menu.add_separator()
-    from dgenerate_console.insert import build_insert_menus
-
     build_insert_menus(menu, app.root, ed.insert_text, lambda: app.client.cwd)
     menu.add_separator()
     menu.add_command(label="Preview Selected Image", command=app.preview_selected_input_image)
@@ -89,7 +116,7 @@ def build_edit_menu(parent: tk.Misc, app: "ConsoleApp") -> tk.Menu:
     return menu
 
 
-def _refresh_preview_entry(menu: tk.Menu, app: "ConsoleApp") -> None:
+def _refresh_preview_entry(menu: tk.Menu, app: ConsoleActions) -> None:
     state = "normal" if app.selected_input_image() else "disabled"
     menu.entryconfigure("Preview Selected Image", state=state)
 
@@ -101,20 +128,19 @@ def _delete_selection(text: tk.Text) -> None:
         pass
 
 
-def _run_menu(bar: tk.Menu, app: "ConsoleApp") -> tk.Menu:
+def _run_menu(bar: tk.Menu, app: ConsoleActions) -> tk.Menu:
     menu = tk.Menu(bar, tearoff=0)
     v = app.vars
     menu.add_command(label="Run", accelerator="Ctrl+Space", command=app.run_input)
     menu.add_command(label="Kill", accelerator="Ctrl+Q", command=app.kill)
+    menu.add_command(label="Clear Queue", command=app.clear_queue)
     menu.add_separator()
     menu.add_checkbutton(label="Offline Mode", variable=v.offline, command=app.apply_flags)
     menu.add_checkbutton(label="Debug Mode", variable=v.debug, command=app.apply_flags)
     return menu
 
 
-def _options_menu(bar: tk.Menu, app: "ConsoleApp") -> tk.Menu:
-    from dgenerate_console.themes import THEMES
-
+def _options_menu(bar: tk.Menu, app: ConsoleActions) -> tk.Menu:
     menu = tk.Menu(bar, tearoff=0)
     v = app.vars
     themes = tk.Menu(menu, tearoff=0)
@@ -135,7 +161,7 @@ def _options_menu(bar: tk.Menu, app: "ConsoleApp") -> tk.Menu:
     return menu
 
 
-def _view_menu(bar: tk.Menu, app: "ConsoleApp") -> tk.Menu:
+def _view_menu(bar: tk.Menu, app: ConsoleActions) -> tk.Menu:
     menu = tk.Menu(bar, tearoff=0)
     v = app.vars
     menu.add_checkbutton(label="Image Pane", variable=v.image_pane,
@@ -146,12 +172,12 @@ def _view_menu(bar: tk.Menu, app: "ConsoleApp") -> tk.Menu:
     return menu
 
 
-def _help_menu(bar: tk.Menu) -> tk.Menu:
+def _help_menu(bar: tk.Menu, app: ConsoleActions) -> tk.Menu:
     menu = tk.Menu(bar, tearoff=0)
     for link in HELP_LINKS:
         if link is None:
             menu.add_separator()
             continue
         label, url = link
-        menu.add_command(label=label, command=lambda u=url: webbrowser.open(u))
+        menu.add_command(label=label, command=lambda n=label, u=url: app.open_help(n, u))
     return menu

@@ -6,6 +6,7 @@ import collections
 import os
 import re
 import sys
+import time
 import tkinter as tk
 from typing import Callable
 
@@ -18,6 +19,9 @@ UP_CR = "\x1b[A\r"
 _PARTIAL_ESCAPE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*)?$")
 _CRLF = re.compile(r"(?<!\x1b\[A)\r\n")
 _PIECES = re.compile(r"(\x1b\[A\r|\r|\n)")
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
+_PROGRESS_RE = re.compile(r"\d+%\||\|\s*\d+/\d+ \[")
+_WARNING_RE = re.compile(r"^\s*WARNING\b|^\s*Warning:|\b[A-Z]\w*Warning:")
 
 
 def max_scrollback(warn: Callable[[str], None] | None = None) -> int:
@@ -49,7 +53,8 @@ class OutputPane(tk.Frame):
         self.set_word_wrap(word_wrap)
         self._pending: collections.deque[tuple[str, bool, int]] = collections.deque()
         self._pending_lines = 0  # newlines queued: a backlog beyond the scrollback is skipped
-        self._carry: dict[bool, str] = {}  # per stream: the start of an escape cut by a read
+        self._carry: dict[str, str] = {}  # per kind: the start of an escape cut by a read
+        self._in_warning = False  # the last stderr line was (part of) a warning
         self._replace_open_line = False  # a "\r" ended the last write: the next text replaces the line
         self._skip_blank = False  # ... and a "\x1b[A\r" also skips blank lines until then
         self._tick_id: str | None = None
@@ -62,26 +67,38 @@ class OutputPane(tk.Frame):
 
     def append(self, text: str, stderr: bool = False, echo: bool = True) -> None:
         """Queue ``text`` for display (echoed at once to this process's stdout/stderr)."""
+        self._queue(text, "error" if stderr else "output", echo)
+
+    def append_notice(self, text: str, echo: bool = True) -> None:
+        """A message of the console itself (kill, restart): always on a line of its own."""
+        self._queue(text if text.endswith("\n") else text + "\n", "notice", echo)
+
+    def append_command(self, command: str) -> None:
+        """Echo a submitted command (``> `` before each of its lines) on lines of its own."""
+        lines = command.rstrip("\n").split("\n")
+        self._queue("".join(f"> {line}\n" for line in lines), "echo", True)
+
+    def _queue(self, text: str, kind: str, echo: bool) -> None:
         if not text:
             return
         if self.echo and echo:
-            stream = sys.stderr if stderr else sys.stdout
+            stream = sys.stderr if kind == "error" else sys.stdout
             try:
                 stream.write(text)
                 stream.flush()
             except (OSError, ValueError, AttributeError):
                 pass
-        carry = self._carry.pop(stderr, "")
+        carry = self._carry.pop(kind, "")
         if carry:
             text = carry + text
         partial = _PARTIAL_ESCAPE.search(text)
         if partial:  # an escape split between two reads: keep its head for the next write
-            self._carry[stderr] = partial.group()
+            self._carry[kind] = partial.group()
             text = text[:partial.start()]
             if not text:
                 return
         lines = text.count("\n")
-        self._pending.append((text, stderr, lines))
+        self._pending.append((text, kind, lines))
         self._pending_lines += lines
         if self._tick_id is None:
             self._tick_id = self.after(TICK_MS, self._tick)
@@ -104,13 +121,17 @@ class OutputPane(tk.Frame):
         super().destroy()
 
     def _tick(self) -> None:
+        """Draw one batch; the next one waits at least as long as this one took, so a flood
+        of output takes at most half of the GUI's time and ``update()`` always returns."""
         self._tick_id = None
+        start = time.perf_counter()
         try:
             self._drain()
         except tk.TclError:
             return
         if self._pending:
-            self._tick_id = self.after(TICK_MS, self._tick)
+            took = int((time.perf_counter() - start) * 1000)
+            self._tick_id = self.after(max(TICK_MS, took + 1), self._tick)
 
     def _drain(self) -> None:
         """Insert up to BATCH_CHARS of queued text, coalescing runs of the same stream."""
@@ -119,17 +140,23 @@ class OutputPane(tk.Frame):
         if self._skip_scrolled_out():
             return
         while self._pending and budget > 0:
-            text, stderr = self._take(budget)
+            text, kind = self._take(budget)
             text = _clean(text)
             budget -= len(text)
-            if runs and runs[-1][1] == stderr:
+            if runs and runs[-1][1] == kind:
                 runs[-1][0].append(text)
             else:
-                runs.append([[text], stderr])
+                runs.append([[text], kind])
         following = self.text.yview()[1] >= 0.999  # the view shows the end: keep it there
         self.text.configure(state="normal")
-        for parts, stderr in runs:
-            self._write("".join(parts), "error" if stderr else "output")
+        for parts, kind in runs:
+            text = "".join(parts)
+            if kind == "error":
+                self._write_stderr(text)
+                continue
+            if kind in ("notice", "echo"):
+                self._fresh_line()
+            self._write(text, kind)
         self._trim()
         self.text.configure(state="disabled")
         if self.auto_scroll or following:
@@ -146,7 +173,7 @@ class OutputPane(tk.Frame):
             if limit <= 0:
                 return True
             limit -= 1
-            text, stderr, lines = pending[0]
+            text, kind, lines = pending[0]
             if lines <= excess:
                 pending.popleft()
                 cut = lines
@@ -154,24 +181,50 @@ class OutputPane(tk.Frame):
                 at = -1
                 for _ in range(excess):
                     at = text.index("\n", at + 1)
-                pending[0] = (text[at + 1:], stderr, lines - excess)
+                pending[0] = (text[at + 1:], kind, lines - excess)
                 cut = excess
             self._pending_lines -= cut
             excess -= cut
             self._replace_open_line = self._skip_blank = False
         return False
 
-    def _take(self, budget: int) -> tuple[str, bool]:
+    def _take(self, budget: int) -> tuple[str, str]:
         """Pop the next queued chunk, splitting one longer than ``budget`` at a line end."""
-        text, stderr, lines = self._pending.popleft()
+        text, kind, lines = self._pending.popleft()
         if len(text) > budget:
             cut = text.rfind("\n", 0, budget) + 1 or budget
             rest = text[cut:]
             rest_lines = rest.count("\n")
-            self._pending.appendleft((rest, stderr, rest_lines))
+            self._pending.appendleft((rest, kind, rest_lines))
             text, lines = text[:cut], lines - rest_lines
         self._pending_lines -= lines
-        return text, stderr
+        return text, kind
+
+    def _fresh_line(self) -> None:
+        """End an open line (a progress bar) so that what follows starts a line of its own."""
+        self._replace_open_line = self._skip_blank = False
+        if self._open_line():
+            self._insert_tail("\n", "output")
+
+    def _write_stderr(self, text: str) -> None:
+        """stderr: warnings (``WARNING:``, ``SomethingWarning:`` and their indented
+        continuation lines) in the warning colour, progress bars (tqdm writes them to stderr)
+        in the output colour, the rest in the error colour."""
+        if "arning" not in text and "|" not in text and not self._in_warning:
+            self._write(text, "error")
+            return
+        for line in _LINES.findall(text):
+            if not line:
+                continue
+            if _WARNING_RE.search(line):
+                self._in_warning = True
+            elif not (self._in_warning and line[:1] in (" ", "\t")):
+                self._in_warning = False
+            if self._in_warning:
+                tag = "warning"
+            else:
+                tag = "output" if _PROGRESS_RE.search(line) else "error"
+            self._write(line, tag)
 
     def _write(self, text: str, tag: str) -> None:
         """Write text with ``\\r`` / ``\\x1b[A\\r`` semantics; plain text goes in one insert."""
@@ -276,7 +329,10 @@ class OutputPane(tk.Frame):
                             selectbackground=theme.selection_background,
                             selectforeground=theme.selection_foreground)
         self.text.tag_configure("error", foreground=theme.error)
+        self.text.tag_configure("warning", foreground=theme.warning)
         self.text.tag_configure("output", foreground=theme.foreground)
+        self.text.tag_configure("notice", foreground=theme.info)
+        self.text.tag_configure("echo", foreground=theme.echo)
         self.text.tag_raise("sel")
 
     # -- bindings ---------------------------------------------------------------------------

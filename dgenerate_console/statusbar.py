@@ -23,22 +23,29 @@ def format_elapsed(seconds: float) -> str:
 class StatusBar(tk.Frame):
     """``state`` is ``idle``, ``running`` or ``restarting``; labels are plain ``tk.Label`` widgets."""
 
-    def __init__(self, master: tk.Misc, *, theme=None) -> None:
+    def __init__(self, master: tk.Misc, *, theme=None, scale: float = 1.0) -> None:
         super().__init__(master, borderwidth=1, relief="sunken")
         self.state = "idle"
         self.last_progress: tuple[int, int] | None = None  # the latest progress event, kept after done
         self._started = 0.0
         self._tick_id: str | None = None
-        self.state_label = tk.Label(self, text="Idle", anchor="w", width=22)
-        self.exit_label = tk.Label(self, text="", anchor="w", width=22)
+        self.state_label = tk.Label(self, text="Idle", anchor="w", width=16)
+        self.exit_label = tk.Label(self, text="", anchor="w")
         self.cwd_label = tk.Label(self, text="", anchor="w")
-        self.progress = ttk.Progressbar(self, orient="horizontal", length=180, mode="determinate",
+        self.progress = ttk.Progressbar(self, orient="horizontal", length=max(1, round(180 * scale)),
+                                        mode="determinate",
                                         maximum=1, value=0)
         self.progress_label = tk.Label(self, text="", anchor="e", width=10)
+        self.queue_label = tk.Label(self, text="", anchor="w")
+        self.activity_label = tk.Label(self, text="", anchor="e")
+        self.activity = ""  # what is loading / warming up ("" when nothing)
+        self.queued = 0
         self.state_label.pack(side="left")
-        self.exit_label.pack(side="left")
+        self.exit_label.pack(side="left", padx=(0, 12))
+        self.queue_label.pack(side="left", padx=(0, 12))
         self.progress.pack(side="right", padx=4)
         self.progress_label.pack(side="right")
+        self.activity_label.pack(side="right", padx=(12, 4))
         self.cwd_label.pack(side="left", fill="x", expand=True)
         if theme is not None:
             self.set_theme(theme)
@@ -65,14 +72,41 @@ class StatusBar(tk.Frame):
     def set_cwd(self, cwd: str) -> None:
         self.cwd_label.configure(text=f"Directory: {cwd}")
 
-    def set_exit_status(self, status: int, seconds: float | None = None) -> None:
-        """Show the last finished command's exit status (and its duration)."""
-        took = f" ({format_elapsed(seconds)})" if seconds is not None else ""
+    def set_exit_status(self, status: int, seconds: float | None = None,
+                        killed: bool = False) -> None:
+        """Show the last finished command's exit status (and its duration, or that it was killed)."""
+        if killed:
+            took = " (killed)"
+        else:
+            took = f" ({format_elapsed(seconds)})" if seconds is not None else ""
         self.exit_label.configure(text=f"Exit Status: {status}{took}")
         self.reset_progress()
 
+    def set_queue(self, waiting: int) -> None:
+        """Commands waiting behind the running one (Run → Clear Queue drops them)."""
+        self.queued = max(0, int(waiting))
+        self.queue_label.configure(text=f"{self.queued} queued" if self.queued else "")
+
+    def set_activity(self, text: str | None) -> None:
+        """What the interpreter is doing without a step count (``Loading ...``, warm-up): the
+        text beside an indeterminate (bouncing) bar; None or "" ends it."""
+        text = (text or "").strip()
+        if len(text) > 60:
+            text = text[:57] + "..."
+        self.activity = text
+        self.activity_label.configure(text=text)
+        if text:
+            self.progress_label.configure(text="")
+            self.progress.configure(mode="indeterminate", maximum=100)
+            self.progress.start(40)
+        else:
+            self.progress.stop()
+            self.progress.configure(mode="determinate", maximum=1, value=0)
+
     def set_progress(self, step: int, total: int) -> None:
-        """A ``progress`` event: step of total."""
+        """A ``progress`` event: step of total (ends a loading activity)."""
+        if self.activity:
+            self.set_activity(None)
         total = max(int(total), 1)
         step = max(0, min(int(step), total))
         self.last_progress = (step, total)
@@ -80,13 +114,17 @@ class StatusBar(tk.Frame):
         self.progress_label.configure(text=f"{step}/{total}")
 
     def reset_progress(self) -> None:
+        if self.activity:
+            self.set_activity(None)
         self.progress.configure(maximum=1, value=0)
         self.progress_label.configure(text="")
 
     def set_theme(self, theme) -> None:
-        for widget in (self, self.state_label, self.exit_label, self.cwd_label, self.progress_label):
-            widget.configure(background=theme.background)
-        for widget in (self.state_label, self.exit_label, self.cwd_label, self.progress_label):
+        labels = (self.state_label, self.exit_label, self.cwd_label, self.progress_label,
+                  self.queue_label, self.activity_label)
+        for widget in (self, *labels):
+            widget.configure(background=theme.panel)
+        for widget in labels:
             widget.configure(foreground=theme.info)
 
     def _set_state(self, state: str, text: str) -> None:
@@ -98,6 +136,7 @@ class StatusBar(tk.Frame):
         if self._tick_id is not None:
             self.after_cancel(self._tick_id)
             self._tick_id = None
+        self.progress.stop()
         super().destroy()
 
     def _schedule(self) -> None:

@@ -44,6 +44,23 @@ class Theme:
         return None
 
     @property
+    def warning(self) -> str:
+        """Warnings on stderr: amber, distinct from the error colour (black for ``none``)."""
+        if self.name == "none":
+            return self.foreground
+        return "#e5c07b" if self.dark else "#9a5b00"
+
+    @property
+    def echo(self) -> str:
+        """Echoed commands: the quiet colour of the line numbers."""
+        return self.line_number_foreground
+
+    @property
+    def panel(self) -> str:
+        """Menus, dialogs and bars: the gutter's background, a shade off the text's."""
+        return self.line_number_background
+
+    @property
     def dark(self) -> bool:
         """True when the background is dark (luminance under one half)."""
         r, g, b = (int(self.background[i:i + 2], 16) for i in (1, 3, 5))

@@ -28,6 +28,53 @@ def encode_frame(obj: dict[str, Any]) -> str:
     return RS + json.dumps(obj, ensure_ascii=True, separators=(",", ":"), default=str) + "\n"
 
 
+RS_BYTE = RS.encode("ascii")
+
+
+def encode_command(obj: dict[str, Any]) -> bytes:
+    """A command frame as the bytes a client writes to the shell's stdin."""
+    return encode_frame(obj).encode("ascii")
+
+
+def split_output(data: bytes, decoder: Any = None) -> list[tuple[str, Any]]:
+    """Complete stdout lines → ``("out", text)`` runs and ``("event", dict)`` frames, in order.
+
+    The client side of :func:`encode_frame`: a frame starts at a 0x1E anywhere in a line and
+    runs to the line end; the bytes before it are human output. A 0x1E followed by something
+    that is not a JSON object is shown as text. ``decoder`` is an incremental UTF-8 decoder
+    kept across calls (a character split between two reads stays whole).
+    """
+    if decoder is None:
+        import codecs
+
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    if RS_BYTE not in data:
+        return [("out", decoder.decode(data))] if data else []
+    items: list[tuple[str, Any]] = []
+    lines = [line + b"\n" for line in data.split(b"\n")]
+    lines[-1] = lines[-1][:-1]  # what follows the last newline (empty unless at EOF)
+    text: list[bytes] = []
+    for line in lines:
+        cut = line.find(RS_BYTE)
+        if cut < 0:
+            text.append(line)
+            continue
+        text.append(line[:cut])
+        if any(text):
+            items.append(("out", decoder.decode(b"".join(text))))
+        text = []
+        try:
+            event = json.loads(line[cut + 1:].decode("utf-8", "replace"))
+        except ValueError:
+            text.append(line[cut:])
+            continue
+        if isinstance(event, dict):
+            items.append(("event", event))
+    if any(text):
+        items.append(("out", decoder.decode(b"".join(text))))
+    return items
+
+
 class ProtocolError(ValueError):
     """A line on stdin that is not a valid command frame."""
 

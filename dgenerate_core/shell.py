@@ -14,10 +14,15 @@ from typing import Any, TextIO
 
 from dgenerate_core import __version__, events, protocol
 from dgenerate_core.errors import DgenerateError, ScriptError, ScriptExit
-from dgenerate_core.script.reader import split_lines
+from dgenerate_core.script.reader import read_statements, split_lines
 from dgenerate_core.script.templating import template_complete
 
 INTERRUPTED = 130
+WARMUP_ENV = "DGENERATE_WARMUP"
+WARMUP_MODULES = ("torch", "diffusers",  # then what the first (Stable Diffusion) generation needs
+                  "diffusers.pipelines.stable_diffusion.pipeline_stable_diffusion",
+                  "dgenerate_core.pipelines", "dgenerate_core.render.execute")
+WARMUP_WHAT = "torch, diffusers"
 _TAIL_COMMENT_BACKSLASH = re.compile(r"\\\s+#.*$")
 
 
@@ -151,6 +156,9 @@ class Shell:
         for message in getattr(self.runner, "startup_errors", None) or []:
             writer.emit("error", id=None, message=message, line=None, source=None)
         writer.emit("ready", cwd=_cwd())
+        delay = warmup_delay()
+        if delay is not None:
+            WarmUp(self, writer, delay).start()
         counter = 0
         while True:
             line = _next_frame(commands)
@@ -187,11 +195,88 @@ class Shell:
         finally:
             writer.command_id = None
         if error is not None:
-            writer.emit("error", **_error_fields(error, command.id))
+            fields = _error_fields(error, command.id)
+            if isinstance(fields.get("line"), int):
+                fields["end_line"] = statement_end(command.text, fields["line"])
+            writer.emit("error", **fields)
         writer.emit("done", id=command.id, status=status,
                     seconds=round(time.perf_counter() - start, 6))
         if _cwd() != before:
             writer.emit("cwd", cwd=_cwd())
+
+
+def statement_end(text: str, line: int) -> int:
+    """The last line of the statement of ``text`` that starts at or spans ``line`` (continued
+    with ``\\`` or a template block), so a client can mark all of a failing statement."""
+    from dgenerate_core.script.templating import template_complete
+
+    try:
+        for statement in read_statements(split_lines(text), template_complete):
+            if statement.lineno <= line <= statement.end_lineno:
+                return statement.end_lineno
+    except Exception:  # noqa: BLE001 - a syntax error: the reported line is all we know
+        pass
+    return line
+
+
+def warmup_delay() -> float | None:
+    """``DGENERATE_WARMUP``: seconds of idleness after start-up before the generation stack is
+    imported in the background (default 0.5); ``0`` / ``off`` disables the warm-up."""
+    value = os.environ.get(WARMUP_ENV, "").strip().lower()
+    if value in ("0", "off", "false", "no"):
+        return None
+    try:
+        return max(0.0, float(value)) if value else 0.5
+    except ValueError:
+        return 0.5
+
+
+class WarmUp:
+    """Imports torch and diffusers on a daemon thread once the shell is idle, so the first
+    generation does not pay for them; announced as ``loading`` then ``warm`` events.
+
+    The main thread goes on reading and running commands meanwhile: one that needs the stack
+    simply waits on Python's import lock for the modules still loading."""
+
+    def __init__(self, shell: "Shell", writer: protocol.EventWriter, delay: float) -> None:
+        self.shell = shell
+        self.writer = writer
+        self.delay = delay
+
+    def start(self) -> None:
+        self._later(self.delay)
+
+    def _later(self, delay: float) -> None:
+        import threading
+
+        timer = threading.Timer(delay, self._when_idle)
+        timer.daemon = True
+        timer.start()
+
+    def _when_idle(self) -> None:
+        if self.shell._busy:  # a command started first: wait until it is done
+            self._later(0.5)
+            return
+        self.run()
+
+    def run(self) -> None:
+        import importlib
+
+        if all(name in sys.modules for name in WARMUP_MODULES):
+            return
+        self.writer.emit("loading", id=None, what=WARMUP_WHAT, option="warm-up")
+        start = time.perf_counter()
+        loaded = []
+        for name in WARMUP_MODULES:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - a missing or broken stack shows when it is used
+                break
+            loaded.append(name)
+        seconds = round(time.perf_counter() - start, 3)
+        while self.shell._busy:  # a frame from this thread could split a line being printed
+            time.sleep(0.1)
+        self.writer.emit("warm", id=None, modules=loaded, seconds=seconds)
 
 
 def _error_fields(error: BaseException, command_id: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # sdnq compiles its kernels with Inductor by default: about 35 s per model on a small CPU
 os.environ["SDNQ_USE_TORCH_COMPILE"] = "0"
+os.environ.setdefault("DGENERATE_WARMUP", "0")  # shells started by tests do not import torch idly
 
 import pytest
 

@@ -72,7 +72,7 @@ def test_typed_command_runs_and_prints(app):
     app.editor.text.insert("end", "\\print hello from the console")
     app.root.update()
     app.editor.text.event_generate("<Return>")
-    assert pump(app.root, lambda: "hello from the console\n" in output_text(app))
+    assert pump(app.root, lambda: "\nhello from the console\n" in output_text(app))
     assert app.editor.get_text() == ""  # single-line mode clears the input
     assert wait_idle(app)
     assert "Exit Status: 0" in app.status.exit_label.cget("text")
@@ -87,6 +87,43 @@ def test_stderr_is_tagged_as_error_and_the_line_is_marked(app):
     assert app.editor.get_text().startswith("\\print fine")  # multiline keeps the text
     assert pump(app.root, lambda: "no_such_directive_here" in _tagged(app, "error"))
     assert "Exit Status: 1" in app.status.exit_label.cget("text")
+
+
+def test_every_line_of_a_failing_statement_is_marked_and_commands_are_echoed(app):
+    app.set_multiline(True)
+    script = "\\print fine\n\\no_such_directive_here a \\\n    b \\\n    c\n\\print after"
+    app.editor.set_text(script)
+    app.run_input()
+    assert pump(app.root, lambda: app.editor.error_line == 2)
+    first, last = app.editor.text.tag_ranges("error_line")
+    assert (str(first), str(last)) == ("2.0", "5.0")  # the three lines of the statement
+    assert pump(app.root, lambda: "> \\print fine\n> \\no_such_directive_here a \\\n"
+                in _tagged(app, "echo"))
+
+
+def test_warnings_are_coloured_apart_from_errors(app):
+    warn = "import sys, warnings; warnings.warn('careful'); sys.stderr.write('WARNING: mind\\n')"
+    app.submit(f"\\exec {sys.executable} -c \"{warn}\"")
+    assert wait_idle(app)
+    assert pump(app.root, lambda: "WARNING: mind" in _tagged(app, "warning"))
+    warned = _tagged(app, "warning")
+    assert "UserWarning: careful" in warned
+    assert "careful" not in _tagged(app, "error")
+
+
+def test_kill_sets_the_exit_status_and_the_queue_can_be_cleared(app):
+    app.submit("\\exec " + _py_sleep(30))
+    app.submit("\\print waiting-one")
+    app.submit("\\print waiting-two")
+    assert pump(app.root, lambda: app.client.current is not None and app.client.current.started)
+    assert app.status.queue_label.cget("text") == "2 queued"
+    assert app.clear_queue() == 2 and app.status.queue_label.cget("text") == ""
+    app.kill()
+    assert wait_idle(app)
+    text = output_text(app)
+    assert "\nCleared 2 queued commands.\nCommand interrupted, it will not be run again:" in text
+    assert "(killed)" in app.status.exit_label.cget("text")
+    assert "\nwaiting-one" not in text
 
 
 def _tagged(app, tag: str) -> str:
@@ -135,7 +172,8 @@ def test_kill_restarts_in_the_same_directory_and_queued_commands_run_once(app, t
     assert app.client.cwd == str(target)
     text = output_text(app)
     assert "Restarting Shell Process...\nShell Process Started.\n======================\n" in text
-    assert text.count("queued-marker\n") == 1
+    assert text.splitlines().count("queued-marker") == 1  # (and its echo "> \\print ...")
+    assert "> \\print queued-marker\n" in text
     assert "Command interrupted" in text
     app.submit("\\pwd")
     assert pump(app.root, lambda: output_text(app).rstrip().endswith(str(target)))
@@ -146,9 +184,9 @@ def test_a_sent_command_that_never_started_is_resent_once(app):
     app.submit("\\print resent-marker")
     assert app.client.current is not None and not app.client.current.started
     app.kill()
-    assert pump(app.root, lambda: "resent-marker\n" in output_text(app))
+    assert pump(app.root, lambda: "\nresent-marker\n" in output_text(app))
     assert wait_idle(app)
-    assert output_text(app).count("resent-marker\n") == 1
+    assert output_text(app).splitlines().count("resent-marker") == 1
 
 
 def test_exit_status_restart(app):
@@ -159,7 +197,7 @@ def test_exit_status_restart(app):
     assert wait_idle(app)
     assert app.client.pid != old_pid
     text = output_text(app)
-    assert text.count("after-exit\n") == 1
+    assert text.splitlines().count("after-exit") == 1
     assert text.index("after-exit\n") > text.index("Shell Process Started.")
 
 
@@ -170,7 +208,7 @@ def test_crash_restart(app):
     assert wait_idle(app)
     assert app.client.pid != old_pid
     app.submit("\\print alive again")
-    assert pump(app.root, lambda: "alive again\n" in output_text(app))
+    assert pump(app.root, lambda: "\nalive again\n" in output_text(app))
 
 
 def test_offline_and_debug_toggles_restart_with_flags(app):

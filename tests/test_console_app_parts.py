@@ -75,6 +75,27 @@ def test_carriage_return_updates_the_line_in_place(pane):
     assert shown(pane) == "before\nprogress 100%\nstep 2\nafter\n"
 
 
+def test_notices_and_echoes_start_their_own_line_and_warnings_are_amber(pane):
+    pane.append("50%|#####  | 1/2\r")
+    pane.append_notice("Command interrupted")
+    pane.append_command("\\print a\n\\print b")
+    pane.append("/x.py:3: FutureWarning: old\n  warnings.warn(\nWARNING: mind\nboom\n", stderr=True)
+    pane.append(" 50%|#####     | 1/2 [00:01<00:01]\r100%|##########| 2/2 [00:02<00:00]\n",
+                stderr=True)
+    assert shown(pane) == ("50%|#####  | 1/2\nCommand interrupted\n> \\print a\n> \\print b\n"
+                           "/x.py:3: FutureWarning: old\n  warnings.warn(\nWARNING: mind\nboom\n"
+                           "100%|##########| 2/2 [00:02<00:00]\n")
+
+    def tagged(tag):
+        ranges = pane.text.tag_ranges(tag)
+        return "".join(pane.text.get(a, b) for a, b in zip(ranges[::2], ranges[1::2]))
+
+    assert tagged("warning") == "/x.py:3: FutureWarning: old\n  warnings.warn(\nWARNING: mind\n"
+    assert tagged("error") == "boom\n"
+    assert tagged("echo") == "> \\print a\n> \\print b\n"
+    assert tagged("output").endswith("100%|##########| 2/2 [00:02<00:00]\n")  # tqdm: no alarm
+
+
 def test_cursor_up_line_is_replaced_by_the_next_non_blank_line(pane):
     pane.append("bar 1/2\x1b[A\r")
     pane.append("\n\n")
@@ -488,12 +509,16 @@ def test_saved_image_pane_comes_back_without_delaying_start(tk_root, tmp_path):
     console = ConsoleApp(tk_root, start_interpreter=False)
     try:
         assert console.image_mode == "pane" and console.vars.image_pane.get()
-        assert console._pane_viewer is None  # made a moment later
-        assert pump(tk_root, lambda: console._pane_viewer is not None)
+        assert console._pane_viewer is None  # made for the first image
+        tk_root.update()
+        assert console.placeholder.winfo_ismapped()  # "Images appear here", not a black block
+        assert console.placeholder.cget("text") == "Images appear here"
+        assert console.placeholder.cget("background") == console.theme.background
         image = tmp_path / "x.png"
         Image.new("RGB", (4, 4)).save(image)
         console.show_image(str(image))
-        assert console.viewer.path == str(image)
+        tk_root.update()
+        assert console.viewer.path == str(image) and not console.placeholder.winfo_ismapped()
     finally:
         console.close()
 
@@ -525,3 +550,44 @@ def test_view_and_options_menu_entries_work(app, tk_root):
     assert Settings().load()["theme"] == "nord"
     help_menu = _submenu(app.menubar, "Help")
     assert help_menu.entrycget(0, "label").startswith("Homepage")
+
+
+def test_loading_and_warm_up_show_in_the_status_bar(app, tk_root):
+    status = app.status
+    app.client.on_event({"event": "loading", "what": "stabilityai/sd-turbo", "option": "model_path"})
+    assert status.activity_label.cget("text") == "Loading stabilityai/sd-turbo"
+    assert str(status.progress.cget("mode")) == "indeterminate"
+    app.client.on_event({"event": "progress", "step": 1, "total": 2})
+    assert status.activity == "" and str(status.progress.cget("mode")) == "determinate"
+    assert status.progress_label.cget("text") == "1/2"
+    app.client.on_event({"event": "loading", "id": None, "option": "warm-up",
+                         "what": "torch, diffusers"})
+    assert status.activity == "Warming up: torch, diffusers"
+    app.client.on_event({"event": "warm", "id": None, "modules": ["torch"], "seconds": 1.0})
+    assert status.activity == "" and status.activity_label.cget("text") == ""
+
+
+def test_an_error_escaping_mainloop_is_reported_and_the_loop_goes_on(tk_root):
+    from dgenerate_console.app import ConsoleApp, run_until_closed
+
+    console = ConsoleApp(tk_root, start_interpreter=False, error_handler=True)
+    tk_root.tk.createcommand("dg_boom", lambda: 1 / 0)
+    # a Python command failing under a Tcl "catch": tkinter re-raises it from mainloop later
+    tk_root.after(10, lambda: tk_root.tk.eval("catch dg_boom"))
+    tk_root.after(400, console.close)
+    run_until_closed(console)  # would end with ZeroDivisionError without the loop around it
+    assert console._closed and console.error_handler.reported >= 1
+
+
+def test_client_poll_is_bounded_and_its_queue_slows_the_readers():
+    from dgenerate_console.client import MAX_ITEMS, InterpreterClient
+
+    seen = []
+    client = InterpreterClient(on_output=lambda text, err: seen.append(text))
+    assert client._items.maxsize == MAX_ITEMS  # a full queue makes the reader threads wait
+    for i in range(100):
+        client._items.put((client._gen, "out", f"{i}\n"))
+    assert client.poll(seconds=0.0) == 16  # time checked every 16 items: a tick stays short
+    assert client.backlog and client.poll(limit=10) == 10
+    assert client.poll() == 74 and not client.backlog
+    assert seen == [f"{i}\n" for i in range(100)]

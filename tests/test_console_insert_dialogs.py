@@ -411,3 +411,37 @@ def test_dependent_fields_are_greyed_until_their_switch_is_on(tk_root):
     pump(tk_root)
     assert not intervals.enabled()
     assert "--deep-cache-intervals 3" not in dialog.command_text()
+
+
+def test_recipe_form_plain_labels_no_conflicting_default_ok_cancel_and_select_on_focus(tk_root):
+    inserted = []
+    dialog = open_recipe_dialog(tk_root, inserted.append, os.getcwd)
+    pump(tk_root, 10)
+    assert dialog.field_row("--inference-steps").label.cget("text") == "Inference steps (optional)"
+    assert dialog.field_row("--vae").label.cget("text") == "VAE (optional)"
+    dialog.set_field("--seeds", "7 8")  # the pre-filled --gen-seeds 1 gives way
+    pump(tk_root)
+    text = dialog.command_text()
+    assert "--seeds 7 8" in text and "--gen-seeds" not in text and not dialog.problems()
+    assert not dialog.field_row("--gen-seeds").enabled()
+    dialog.set_field("--seeds", "")
+    assert "--gen-seeds 1" in dialog.command_text()
+    entry = dialog.field_row("--inference-steps").widget
+    entry.focus_force()
+    pump(tk_root)
+    assert entry.selection_present() and entry.selection_get() == "30"
+    assert [dialog.ok_button.cget("text"), dialog.cancel_button.cget("text")] == ["OK", "Cancel"]
+    dialog.cancel_button.invoke()
+    assert inserted == [] and not dialog.winfo_exists()
+
+
+def test_uri_form_help_is_never_clipped(tk_root):
+    dialog = open_uri_entry(tk_root, "scheduler", lambda _t: None, os.getcwd)
+    dialog.update()
+    for name in list(dialog.schemas):
+        dialog.select(name)
+        dialog.update()
+        shown = int(dialog.help.cget("height"))
+        lines = dialog.help.count("1.0", "end", "displaylines")
+        assert (lines[0] if isinstance(lines, tuple) else lines) <= shown, name
+    dialog.close()

@@ -1,12 +1,14 @@
-"""Render screenshots of the dgenerate console into ``docs/images/``.
+"""Render screenshots of the dgenerate console into ``docs/images/``, at 96 and 192 dpi.
 
-    python tools/screenshots.py [--out DIR] [--no-interpreter] [--theme NAME]
+    python tools/screenshots.py [--out DIR] [--no-interpreter] [--theme NAME] [--dpi 96 192]
 
-Shots: ``console-main.png`` (a script in the input, real interpreter output, an image in the pane),
-``console-recipe.png`` (the Insert Recipe form) and ``console-image-viewer.png`` (the image window,
-zoomed, with a bounding-box selection being dragged). Runs on ``$DISPLAY``, or on a private Xvfb when
-``DISPLAY`` is unset (or with ``--xvfb``). Settings and history live in a throw-away HOME, so the user's
-own console settings neither change the shots nor get changed by them.
+For each dpi a private Xvfb runs at that resolution and a child process takes the shots there,
+named ``console-<shot>-<dpi>dpi.png``: ``startup`` (the window as it opens: welcome text, the
+image pane's placeholder), ``running`` (a generation in progress: its echoed command, the
+progress line, the status bar's step counter; the events are replayed into the real widgets),
+``error`` (a script whose multi-line statement fails in the real interpreter: all its lines
+marked), ``recipe`` (the Insert Recipe form) and ``viewer`` (the image window, zoomed, with a
+bounding box being dragged). Settings and history live in a throw-away HOME.
 """
 
 from __future__ import annotations
@@ -23,36 +25,6 @@ from pathlib import Path
 from typing import Callable
 
 REPO = Path(__file__).resolve().parents[1]
-SCRIPT = """\
-# a tiny .dgen script: variables, a template loop and a generation line
-\\set prompt "a lighthouse on a cliff at sunset, oil painting"
-\\setp seeds [1, 2, 3]
-
-{% for seed in seeds %}
-stabilityai/stable-diffusion-xl-base-1.0 --model-type sdxl
---dtype float16 --inference-steps 30 --guidance-scales 5
---prompts {{ quote(prompt) }} --seeds {{ seed }}
---output-size 1024x1024 --output-path "output/$USER"
-{% endfor %}
-"""
-DEMO = """\
-\\print Hello from the dgenerate console
-\\echo {{ quote("a photo of a cat") }} --output-size 512x512
-\\functions_help quote
-\\print screenshot-demo-done"""
-DEMO_DONE = "screenshot-demo-done"
-
-
-def start_xvfb() -> tuple[subprocess.Popen, str]:
-    """A private Xvfb server; returns it and its display name."""
-    from dgenerate_console.xvfb import XvfbUnavailable, start_xvfb as start
-
-    try:
-        return start("1600x1200x24")
-    except XvfbUnavailable as ex:
-        raise SystemExit(f"DISPLAY is unset and {ex}") from None
-
-
 def sample_image(path: Path, size: int = 512) -> Path:
     """Draw a small landscape (sky, sun, hills, sea) with Pillow, to stand in for a generated image."""
     from PIL import Image, ImageDraw
@@ -122,26 +94,78 @@ def _menubar_height(top) -> int:
     return menubar.winfo_reqheight()
 
 
-def shot_main(app, display: str, out_dir: Path, image: Path, run_demo: bool) -> Path:
-    """The main window: the script in multiline input, interpreter output, an image in the pane."""
+ERROR_SCRIPT = """\
+\\set steps 2
+\\print generating {{ steps }} steps
+\\no_such_directive --output-size 512x512 \\
+    --inference-steps {{ steps }} \\
+    --prompts "a lighthouse"
+\\print never reached"""
+GENERATION = ("stabilityai/stable-diffusion-xl-base-1.0 --model-type sdxl --inference-steps 30\n"
+              "--prompts \"a lighthouse on a cliff at sunset\" --output-size 1024x1024")
+
+
+def _size(app, width: int, height: int) -> str:
+    return f"{app.px(width)}x{app.px(height)}+0+0"
+
+
+def shot_startup(app, display: str, out_dir: Path, suffix: str, run_demo: bool) -> Path:
+    """The window as it opens, with the interpreter ready."""
     root = app.root
-    root.geometry("1280x800+0+0")
+    root.geometry(_size(app, 1100, 720))
     app.set_image_mode("pane", save=False)
-    app.editor.set_multiline(True)
-    app.editor.set_text(SCRIPT.rstrip("\n"))
     if run_demo:
-        text = app.output.text
-        app.submit(DEMO)
-        if not wait_for(root, lambda: DEMO_DONE in text.get("1.0", "end"), 120):
-            print("WARNING: no interpreter output in time", file=sys.stderr)
+        wait_for(root, lambda: app.client.started, 60)
+    settle(root, 0.8)
+    return grab(root, display, out_dir / f"console-startup-{suffix}.png", with_menubar=True)
+
+
+def shot_running(app, display: str, out_dir: Path, suffix: str, image: Path) -> Path:
+    """A generation in progress: the protocol events of one replayed into the real widgets."""
+    root = app.root
+    app.set_multiline(False)
+    app.editor.set_text("")
+    app._submitted["shot"] = GENERATION
+    app.status.set_state("running")
+    app.client.on_send("shot", GENERATION)
+    app.client.on_event({"event": "busy", "id": "shot"})
+    app.client.on_event({"event": "loading", "what": "stabilityai/stable-diffusion-xl-base-1.0",
+                         "option": "model_path"})
+    app.output.append("Loading pipeline components...: 100%|##########| 7/7 [00:03<00:00]\n",
+                      stderr=True)
+    app.output.append(" 40%|####      | 12/30 [00:09<00:13,  1.31it/s]\r", stderr=True)
+    app.client.on_event({"event": "progress", "step": 12, "total": 30, "id": "shot"})
+    app.status.set_queue(2)
     app.show_image(str(image))
+    app.output.flush()
+    app.output.scroll_to_end()
+    settle(root, 0.8)
+    try:
+        return grab(root, display, out_dir / f"console-running-{suffix}.png", with_menubar=True)
+    finally:
+        app.client.on_event({"event": "done", "id": "shot", "status": 0, "seconds": 21.4})
+        app.status.set_queue(0)
+        app.status.set_state("idle")
+        app.output.clear()
+
+
+def shot_error(app, display: str, out_dir: Path, suffix: str, run_demo: bool) -> Path:
+    """A multi-line statement failing in the real interpreter: all its lines marked."""
+    root = app.root
+    app.set_multiline(True)
+    app.editor.set_text(ERROR_SCRIPT)
+    if run_demo:
+        app.run_input()
+        wait_for(root, lambda: app.editor.error_line is not None, 60)
+    else:
+        app.editor.mark_error_line(3, 5)
     settle(root, 0.8)
     app.output.scroll_to_end()
     settle(root)
-    return grab(root, display, out_dir / "console-main.png", with_menubar=True)
+    return grab(root, display, out_dir / f"console-error-{suffix}.png", with_menubar=True)
 
 
-def shot_recipe(app, display: str, out_dir: Path) -> Path:
+def shot_recipe(app, display: str, out_dir: Path, suffix: str = "") -> Path:
     """The Insert Recipe form for an SDXL recipe, a couple of fields filled."""
     from dgenerate_console.insert import open_recipe_dialog
 
@@ -153,16 +177,20 @@ def shot_recipe(app, display: str, out_dir: Path) -> Path:
     dialog.lift()
     settle(app.root, 0.6)
     try:
-        return grab(dialog, display, out_dir / "console-recipe.png")
+        dialog.field_row("--inference-steps").widget.focus_force()
+        dialog._show_help(dialog.field_row("--inference-steps"))
+        settle(app.root, 0.3)
+        return grab(dialog, display, out_dir / (f"console-recipe-{suffix}.png" if suffix
+                                                else "console-recipe.png"))
     finally:
         dialog.destroy()
 
 
-def shot_viewer(app, display: str, out_dir: Path) -> Path:
+def shot_viewer(app, display: str, out_dir: Path, suffix: str = "") -> Path:
     """The image window, zoomed in, with a bounding box being dragged."""
     app.set_image_mode("window", save=False)
     window = app.image_window
-    window.geometry("720x720+0+0")
+    window.geometry(_size(app, 720, 720))
     window.lift()
     settle(app.root, 0.5)
     viewer = window.viewer
@@ -171,18 +199,20 @@ def shot_viewer(app, display: str, out_dir: Path) -> Path:
     settle(app.root)
     viewer.start_bbox_selection(csv=False)
     surface = viewer.surface
-    surface.event_generate("<ButtonPress-1>", x=250, y=230)
-    surface.event_generate("<Motion>", x=470, y=420, state=0x100)
+    surface.event_generate("<ButtonPress-1>", x=app.px(250), y=app.px(230))
+    surface.event_generate("<Motion>", x=app.px(470), y=app.px(420), state=0x100)
     settle(app.root, 0.5)
     try:
-        return grab(window, display, out_dir / "console-image-viewer.png")
+        return grab(window, display, out_dir / (f"console-viewer-{suffix}.png" if suffix
+                                                else "console-image-viewer.png"))
     finally:
         viewer.cancel_bbox_selection()
         app.set_image_mode("pane", save=False)
 
 
-def run(out_dir: Path, display: str, run_demo: bool, theme: str | None) -> list[Path]:
-    """Open the console and take every shot."""
+def run(out_dir: Path, display: str, run_demo: bool, theme: str | None,
+        suffix: str) -> list[Path]:
+    """Open the console and take every shot (on the display of this process)."""
     import tkinter as tk
 
     from dgenerate_console.app import ConsoleApp
@@ -196,41 +226,59 @@ def run(out_dir: Path, display: str, run_demo: bool, theme: str | None) -> list[
             if theme:
                 app.set_theme(theme)
             settle(root, 0.5)
-            return [shot_main(app, display, out_dir, image, run_demo),
-                    shot_recipe(app, display, out_dir),
-                    shot_viewer(app, display, out_dir)]
+            return [shot_startup(app, display, out_dir, suffix, run_demo),
+                    shot_running(app, display, out_dir, suffix, image),
+                    shot_error(app, display, out_dir, suffix, run_demo),
+                    shot_recipe(app, display, out_dir, suffix),
+                    shot_viewer(app, display, out_dir, suffix)]
         finally:
             app.close()
 
 
+def _worker(args) -> int:
+    """One dpi: the shots on this process's display."""
+    run(args.out.resolve(), os.environ["DISPLAY"], not args.no_interpreter, args.theme,
+        f"{args.worker}dpi")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Command line entry."""
+    """Command line entry: one private Xvfb and one child process per dpi."""
+    from dgenerate_console.xvfb import XvfbUnavailable, start_xvfb as start
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "images")
     parser.add_argument("--no-interpreter", action="store_true",
-                        help="do not start dgenerate --shell (no interpreter output in the shot)")
-    parser.add_argument("--xvfb", action="store_true", help="use a private Xvfb even if DISPLAY is set")
+                        help="do not start dgenerate --shell (no interpreter output in the shots)")
     parser.add_argument("--theme", help="console theme to use (default: the default theme)")
+    parser.add_argument("--dpi", type=int, nargs="+", default=[96, 192])
+    parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    xvfb = None
-    if args.xvfb or not os.environ.get("DISPLAY"):
-        xvfb, os.environ["DISPLAY"] = start_xvfb()
+    if args.worker:
+        return _worker(args)
     home = tempfile.mkdtemp(prefix="dgenerate-shots-home-")
-    saved = {name: os.environ.get(name) for name in ("HOME", "USERPROFILE")}
-    os.environ["HOME"] = os.environ["USERPROFILE"] = home
+    failed = 0
     try:
-        run(args.out.resolve(), os.environ["DISPLAY"], not args.no_interpreter, args.theme)
+        for dpi in args.dpi:
+            scale = dpi / 96
+            screen = f"{int(1200 * scale) + 64}x{int(900 * scale) + 64}x24"
+            try:
+                xvfb, display = start(screen, dpi=dpi)
+            except XvfbUnavailable as ex:
+                raise SystemExit(str(ex)) from None
+            try:
+                env = dict(os.environ, DISPLAY=display, HOME=home, USERPROFILE=home,
+                           PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+                command = [sys.executable, __file__, "--worker", str(dpi), "--out", str(args.out)]
+                command += ["--no-interpreter"] if args.no_interpreter else []
+                command += ["--theme", args.theme] if args.theme else []
+                failed |= subprocess.run(command, env=env, check=False).returncode
+            finally:
+                xvfb.terminate()
+                xvfb.wait(timeout=10)
     finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
         shutil.rmtree(home, ignore_errors=True)
-        if xvfb is not None:
-            xvfb.terminate()
-            xvfb.wait(timeout=10)
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -1,6 +1,15 @@
 """Watch every change of a ``tk.Text``: its Tcl command is wrapped so that each ``insert``,
 ``delete`` and ``replace`` (typing, pasting, undo and redo included) reports which lines
-changed, before any ``<<Modified>>`` handling and without polling."""
+changed, before any ``<<Modified>>`` handling and without polling.
+
+The wrapper is a Tcl procedure, not a Python function: every call (``get sel.first`` with
+nothing selected, ``edit undo`` with nothing to undo ...) runs the original widget command in
+Tcl, so an error stays a plain Tcl error for whoever called it. Python is reached only after a
+successful edit, through a callback registered with ``register`` (whose exceptions go to the
+root's ``report_callback_exception``). A Python function standing in for the widget command
+would record every Tcl error it passes on and make ``mainloop`` re-raise it later, closing the
+window: the bug this design avoids.
+"""
 
 from __future__ import annotations
 
@@ -12,17 +21,41 @@ __all__ = ["TextChangeProxy", "ChangeListener"]
 # listener(first_line, removed_newlines, inserted_newlines): lines are 1-based
 ChangeListener = Callable[[int, int, int], None]
 
+_PROC = r"""
+proc %(name)s {args} {
+    set op [lindex $args 0]
+    if {[llength $args] < 2 || $op ni {insert delete replace}
+            || [%(orig)s cget -state] eq "disabled"} {
+        return [uplevel 1 [list %(orig)s {*}$args]]
+    }
+    set before [lindex [split [%(orig)s index end-1c] .] 0]
+    set first [lindex [split [%(orig)s index [lindex $args 1]] .] 0]
+    if {$first > $before} {set first $before}
+    set result [uplevel 1 [list %(orig)s {*}$args]]
+    set after [lindex [split [%(orig)s index end-1c] .] 0]
+    set inserted 0
+    if {$op eq "insert"} {
+        foreach {chars tags} [lrange $args 2 end] {incr inserted [regexp -all {\n} $chars]}
+    } elseif {$op eq "replace"} {
+        foreach {chars tags} [lrange $args 3 end] {incr inserted [regexp -all {\n} $chars]}
+    }
+    %(callback)s $first [expr {$inserted - ($after - $before)}] $inserted
+    return $result
+}
+"""
+
 
 class TextChangeProxy:
-    """Renames the widget's Tcl command and forwards every call, reporting edits."""
+    """Renames the widget's Tcl command and puts a Tcl procedure in its place, reporting edits."""
 
     def __init__(self, text: tk.Text) -> None:
         self.text = text
         self.listeners: list[ChangeListener] = []
         self._orig = text._w + "_dgorig"
+        callback = text.register(self._changed)
         text.tk.call("rename", text._w, self._orig)
-        text.tk.createcommand(text._w, self._dispatch)
-        if text._tclCommands is None:  # let tkinter delete the proxy command on destroy
+        text.tk.eval(_PROC % {"name": text._w, "orig": self._orig, "callback": callback})
+        if text._tclCommands is None:  # let tkinter delete the procedure on destroy
             text._tclCommands = []
         text._tclCommands.append(text._w)
 
@@ -35,37 +68,7 @@ class TextChangeProxy:
         """Call ``listener(first_line, removed_newlines, inserted_newlines)`` after each edit."""
         self.listeners.append(listener)
 
-    def _line(self, index: str) -> int:
-        line = int(str(self.text.tk.call(self._orig, "index", index)).split(".")[0])
-        last = int(str(self.text.tk.call(self._orig, "index", "end-1c")).split(".")[0])
-        return min(line, last)
-
-    def _lines(self) -> int:
-        return int(str(self.text.tk.call(self._orig, "index", "end-1c")).split(".")[0])
-
-    def _dispatch(self, *args: str):
-        cmd = args[0] if args else ""
-        if cmd not in ("insert", "delete", "replace") or len(args) < 2:
-            return self.text.tk.call((self._orig,) + args)
-        if str(self.text.cget("state")) == "disabled":
-            return self.text.tk.call((self._orig,) + args)
-        first = self._line(args[1])
-        before = self._lines()
-        result = self.text.tk.call((self._orig,) + args)
-        after = self._lines()
-        inserted = _inserted_text(cmd, args).count("\n")
-        removed = inserted - (after - before)
+    def _changed(self, first: str, removed: str, inserted: str) -> None:
+        first_line, gone, added = int(first), max(0, int(removed)), int(inserted)
         for listener in list(self.listeners):
-            listener(first, max(0, removed), inserted)
-        return result
-
-
-def _inserted_text(cmd: str, args: tuple[str, ...]) -> str:
-    """The characters an insert/replace call adds (its chars arguments, skipping tag lists)."""
-    if cmd == "insert":
-        chunks = args[2::2]
-    elif cmd == "replace":
-        chunks = args[3::2]
-    else:
-        return ""
-    return "".join(str(c) for c in chunks)
+            listener(first_line, gone, added)

@@ -244,15 +244,17 @@ class CodeEditor(tk.Frame):
         self.text.tag_raise(_find.MATCH_TAG)
         self.text.tag_raise("sel")
 
-    def mark_error_line(self, line: int | None) -> None:
-        """Highlight line ``line`` (1-based) and scroll to it; None clears the mark."""
+    def mark_error_line(self, line: int | None, end: int | None = None) -> None:
+        """Highlight lines ``line`` to ``end`` (1-based, a statement's lines; ``end`` defaults
+        to ``line``) and scroll to the first; None clears the mark."""
         self.text.tag_remove(ERROR_TAG, "1.0", "end")
         self._error_line = None
         if line is None:
             return
         last = int(self.text.index("end-1c").split(".")[0])
         line = max(1, min(int(line), last))
-        self.text.tag_add(ERROR_TAG, f"{line}.0", f"{line + 1}.0")
+        end = max(line, min(int(end if end is not None else line), last))
+        self.text.tag_add(ERROR_TAG, f"{line}.0", f"{end + 1}.0")
         self.text.see(f"{line}.0")
         self._error_line = line
 

@@ -93,7 +93,9 @@ class RecipeDialog(InsertDialog):
         self.rows = [FieldRow(grid, i, fld, cwd=self._cwd, on_focus=self._show_help)
                      for i, fld in enumerate(self.recipe.fields)]
         grid.columnconfigure(1, weight=1)
-        for index in {fld.depends for fld in self.recipe.fields if fld.depends is not None}:
+        controls = {fld.depends for fld in self.recipe.fields if fld.depends is not None}
+        controls |= {fld.yields_to for fld in self.recipe.fields if fld.yields_to is not None}
+        for index in controls:
             self.rows[index].var.trace_add("write", lambda *_a: self._refresh_states())
         self._refresh_states()
 
@@ -101,11 +103,11 @@ class RecipeDialog(InsertDialog):
         """Enable the fields whose switch is on (or whose URI is given), grey out the rest."""
         values = self.values()
         for index, row in enumerate(self.rows):
-            if row.field.depends is not None:
+            if row.field.depends is not None or row.field.yields_to is not None:
                 row.set_enabled(self.recipe.active(index, values))
 
     def _show_help(self, row: FieldRow) -> None:
-        set_help(self.help, f"{row.field.label}: {row.field.help}" if row.field.help else HINT)
+        set_help(self.help, row.field.help_text or HINT)
 
 
 def open_recipe_dialog(parent: tk.Misc, insert: Callable[[str], None],

@@ -35,6 +35,9 @@ _FIELD_KEYS = frozenset((
 ))
 _COMPOSITE_KEYS = frozenset(("args", "float_arg", "int_args", "defaults", "uri_key"))
 _SWITCHES = ("switch", "switchradio")
+# a field with a default that gives way when the other field is filled: its pre-filled value
+# must never conflict (``--gen-seeds 1`` beside given ``--seeds``)
+YIELDS_TO: dict[str, str] = {"--gen-seeds": "--seeds"}
 _PLACEHOLDER = re.compile(r"@([a-z]+)\[")
 _SIZE = re.compile(r"^\d+(x\d+)?$")
 
@@ -60,11 +63,21 @@ class Field:
     option: OptionSpec | None = None
     depends: int | None = None     # index of the field that switches this one on
     uri_key: str | None = None     # merged into the controlling URI as ``;key=value``
+    yields_to: int | None = None   # index of the field that, when filled, turns this one off
 
     @property
     def display_label(self) -> str:
-        """The label as the form shows it: ``(Optional) --vae``."""
-        return f"(Optional) {self.label}" if self.optional else self.label
+        """The label as the form shows it, in plain words: ``VAE (optional)``; the option
+        name stays in the help beside it (:attr:`help_text`)."""
+        text = plain_label(self.label)
+        return f"{text} (optional)" if self.optional else text
+
+    @property
+    def help_text(self) -> str:
+        """``--vae: <help>`` for option fields, else the help."""
+        if self.label.startswith("-") and self.help:
+            return f"{self.label}: {self.help}"
+        return self.help
 
     @property
     def default_text(self) -> str:
@@ -105,8 +118,11 @@ class Recipe:
         return problems
 
     def active(self, index: int, values: Mapping[int, str]) -> bool:
-        """Whether field ``index`` counts: its controlling switch is on / URI is given."""
+        """Whether field ``index`` counts: its controlling switch is on / URI is given, and the
+        field it gives way to is empty."""
         fld = self.fields[index]
+        if fld.yields_to is not None and values.get(fld.yields_to, "").strip():
+            return False
         if fld.depends is None:
             return True
         value = values.get(fld.depends, "").strip()
@@ -274,7 +290,37 @@ def parse_recipe(text: str, source: str = "<recipe>") -> Recipe:
             recipe.parts.append(fld)
         pos = end + 1
     recipe.parts.append(body[pos:])
+    _link_yielding(recipe.fields)
     return recipe
+
+
+def _link_yielding(fields: list[Field]) -> None:
+    by_arg = {fld.arg: index for index, fld in enumerate(fields) if fld.arg}
+    for fld in fields:
+        other = YIELDS_TO.get(fld.arg or "")
+        if other in by_arg:
+            fld.yields_to = by_arg[other]
+
+
+_WORDS = {"vae": "VAE", "hf": "HF", "uri": "URI", "uris": "URIs", "dtype": "Data type",
+          "pag": "PAG", "sdxl": "SDXL", "lora": "LoRA", "loras": "LoRAs", "t2i": "T2I",
+          "ip": "IP", "id": "ID", "ids": "IDs", "freeu": "FreeU", "sada": "SADA",
+          "cpu": "CPU", "gpu": "GPU", "ras": "RAS", "tea": "TEA", "cfg": "CFG"}
+
+
+def plain_label(label: str) -> str:
+    """``--inference-steps`` → ``Inference steps``; ``--vae`` → ``VAE``; a choice of
+    options (``--a | --b``) becomes ``A / B``; other labels stay as they are."""
+    if not label.startswith("-"):
+        return label
+    parts = []
+    for choice in label.split(" | "):
+        words = choice.strip().lstrip("-").replace("-", " ").split()
+        words = [_WORDS.get(w.lower(), w) for w in words]
+        if words and words[0] == words[0].lower():
+            words[0] = words[0].capitalize()
+        parts.append(" ".join(words))
+    return " / ".join(parts)
 
 
 def load_recipes(folder: Path | None = None) -> list[Recipe]:

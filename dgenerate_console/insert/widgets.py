@@ -24,7 +24,13 @@ class InsertDialog(tk.Toplevel):
         self.buttons.pack(side="bottom", fill="x", padx=6, pady=6)
         ttk.Label(self.buttons, textvariable=self.error_var, foreground="red",
                   wraplength=600).pack(side="top", fill="x")
-        ttk.Button(self.buttons, text="Insert", command=self.insert_and_close).pack(side="top")
+        row = ttk.Frame(self.buttons)
+        row.pack(side="top")
+        self.ok_button = ttk.Button(row, text="OK", command=self.insert_and_close, default="active")
+        self.ok_button.pack(side="left", padx=4)
+        self.cancel_button = ttk.Button(row, text="Cancel", command=self.close)
+        self.cancel_button.pack(side="left", padx=4)
+        select_on_focus(self)
 
     def result_text(self) -> str:
         """The text ``insert_and_close`` inserts (subclasses)."""
@@ -91,10 +97,33 @@ class ScrollForm(ttk.Frame):
         self.canvas.yview_moveto(0)
 
 
+MAX_HELP_LINES = 24
+
+
+def select_on_focus(window: tk.Misc) -> None:
+    """Entries and editable dropdowns of ``window`` select their text when focused by Tab or
+    a click, so typing replaces it."""
+    for cls in ("Entry", "TEntry", "TCombobox", "Spinbox", "TSpinbox"):
+        window.bind_class(cls, "<FocusIn>", _select_all, add="+")
+
+
+def _select_all(event: tk.Event) -> None:
+    widget = event.widget
+    try:
+        if str(widget.cget("state")) in ("disabled",):
+            return
+        widget.selection_range(0, "end")
+        widget.icursor("end")
+    except (tk.TclError, AttributeError):
+        pass
+
+
 def help_box(master: tk.Misc, height: int = 5) -> tk.Text:
-    """A read-only, word-wrapped text box for help texts; fill it with :func:`set_help`."""
+    """A read-only, word-wrapped text box for help texts; fill it with :func:`set_help`
+    (it grows to show the whole text, up to MAX_HELP_LINES lines, then scrolls)."""
     box = tk.Text(master, height=height, wrap="word", relief="flat", borderwidth=4)
     box.configure(state="disabled")
+    box._dg_min_height = height  # type: ignore[attr-defined]
     return box
 
 
@@ -103,3 +132,20 @@ def set_help(box: tk.Text, text: str) -> None:
     box.delete("1.0", "end")
     box.insert("1.0", text)
     box.configure(state="disabled")
+    fit_help(box)
+
+
+def fit_help(box: tk.Text) -> None:
+    """Make ``box`` tall enough for all of its text (never clipped)."""
+    try:
+        box.update_idletasks()
+        lines = box.count("1.0", "end", "displaylines")
+        count = int(lines[0] if isinstance(lines, tuple) else lines or 1)
+        if box.winfo_width() <= 1:  # not laid out yet: count wrapped lines by characters
+            width = int(box.cget("width")) or 80
+            count = sum(max(1, -(-len(line) // width)) for line in
+                        box.get("1.0", "end-1c").split("\n"))
+        minimum = getattr(box, "_dg_min_height", 1)
+        box.configure(height=max(minimum, min(MAX_HELP_LINES, count)))
+    except tk.TclError:
+        pass

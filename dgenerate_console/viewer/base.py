@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from PIL import Image
 
+from dgenerate_console.viewer.menu import ContextMenu
 from dgenerate_console.viewer.geometry import (
     ZOOM_STEP, View, format_box, format_point, normalize_box)
 
@@ -69,7 +70,6 @@ class ImageViewer(tk.Frame):
         self.surface = self._make_surface()
         self.surface.pack(fill=tk.BOTH, expand=True)
         self._bind_surface(self.surface)
-        from dgenerate_console.viewer.menu import ContextMenu
         self.context_menu = ContextMenu(self)
 
     # ----- backend hooks -------------------------------------------------------------------------

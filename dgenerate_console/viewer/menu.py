@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import os
 import tkinter as tk
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dgenerate_console.viewer import system
-
-if TYPE_CHECKING:
-    from dgenerate_console.viewer.base import ImageViewer
 
 COPY_COORDS_X = 'Copy Coordinates "x"'
 COPY_COORDS_CSV = "Copy Coordinates CSV"
@@ -45,6 +42,14 @@ The viewer shows each image the interpreter writes, fit to the view.
 """
 
 
+def help_text(mod: str, show_in_directory: bool) -> str:
+    """The controls that exist here: "Show In Directory" only where a file manager can."""
+    lines = HELP_TEXT.format(mod=mod).split("\n")
+    if not show_in_directory:
+        lines = [line for line in lines if not line.strip().startswith(SHOW_IN_DIRECTORY)]
+    return "\n".join(lines)
+
+
 def theme_colors(theme: Any) -> dict[str, str]:
     """Tk colour options for menus and dialogs from a console theme (unset colours are skipped)."""
     pairs = {"background": "background", "foreground": "foreground",
@@ -56,7 +61,7 @@ def theme_colors(theme: Any) -> dict[str, str]:
 class ContextMenu:
     """Builds the viewer's right-click menu afresh for each click, enabling what applies."""
 
-    def __init__(self, viewer: ImageViewer) -> None:
+    def __init__(self, viewer: Any) -> None:  # an ImageViewer (base.py imports this module)
         self.viewer = viewer
         self.menu = tk.Menu(viewer, tearoff=False)
         self.point: tuple[int, int] | None = None
@@ -149,7 +154,7 @@ class ContextMenu:
         mod = "Cmd" if system.sys.platform == "darwin" else "Ctrl"
         text = tk.Text(dialog, width=84, height=20, wrap="none", bd=0, padx=10, pady=10,
                        **{k: v for k, v in colors.items() if k in ("background", "foreground")})
-        text.insert("1.0", HELP_TEXT.format(mod=mod))
+        text.insert("1.0", help_text(mod, system.can_show_in_directory()))
         text.configure(state=tk.DISABLED)
         text.pack(fill=tk.BOTH, expand=True)
         tk.Button(dialog, text="Close", command=dialog.destroy).pack(pady=6)

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from dgenerate_core import events
 from dgenerate_core.errors import DgenerateError, ModelError, NotSupportedYet
 from dgenerate_core import webcache
 
@@ -107,7 +108,9 @@ def first_line(err: BaseException) -> str:
 
 @contextlib.contextmanager
 def load_errors(option: str, value: str, offline: bool = False) -> Iterator[None]:
-    """Turn library errors raised while loading into one-line ModelErrors naming the option."""
+    """Announce the load (a ``loading`` event: the console's status bar says what loads) and
+    turn library errors raised while loading into one-line ModelErrors naming the option."""
+    events.emit("loading", what=str(value), option=option)
     try:
         yield
     except DgenerateError:

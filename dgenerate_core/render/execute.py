@@ -30,6 +30,7 @@ from dgenerate_core.seeds.load import _hooks, load_seed_frames
 from dgenerate_core.seeds.rules import parse_for_options
 from dgenerate_core.render.sigmas import add_sigmas
 from dgenerate_core.render.prompted import apply_embedded, clean, weigh, weighter_uri
+from dgenerate_core.render.stepcount import COUNTING, counting_steps
 
 
 @dataclass
@@ -74,9 +75,12 @@ def _generator(device: str, seed: int) -> Any:
 
 
 def _progress(default_total: int) -> Callable:
+    """The step-end callback: counts steps only for a pipeline without a progress bar (the
+    bar counts them like the terminal does, see :mod:`.stepcount`)."""
     def on_step_end(pipe: Any, index: int, timestep: Any, kwargs: dict) -> dict:
-        total = getattr(pipe, "_num_timesteps", None) or default_total
-        events.emit("progress", step=index + 1, total=int(total))
+        if not getattr(pipe, COUNTING, False):
+            total = int(default_total)
+            events.emit("progress", step=min(index + 1, total), total=total)
         return kwargs
     return on_step_end
 
@@ -110,7 +114,8 @@ def _call(job: RenderJob, pipe: Any, kwargs: dict[str, Any]) -> Any:
     if "clip_skip" in kwargs:
         _clip_text_model_alias(pipe)
     try:
-        return pipe(**kwargs)
+        with counting_steps(pipe):
+            return pipe(**kwargs)
     except ValueError as ex:
         first = str(ex).strip().splitlines()[0] if str(ex).strip() else type(ex).__name__
         raise DgenerateError(f"{type(pipe).__name__}: {first}") from ex
