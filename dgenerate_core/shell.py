@@ -208,8 +208,6 @@ class Shell:
 def statement_end(text: str, line: int) -> int:
     """The last line of the statement of ``text`` that starts at or spans ``line`` (continued
     with ``\\`` or a template block), so a client can mark all of a failing statement."""
-    from dgenerate_core.script.templating import template_complete
-
     try:
         for statement in read_statements(split_lines(text), template_complete):
             if statement.lineno <= line <= statement.end_lineno:
