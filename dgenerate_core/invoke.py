@@ -67,13 +67,15 @@ def _print_component_help(opts: Any) -> bool:
     pset = load_pipelines(quiet)
     for dest, value in asks.items():
         refiner = dest.startswith("second_model")
-        pipe = pset.refiner("img2img") if refiner else pset.get(
-            "img2img" if opts.image_seeds else "txt2img")
+        second = pset.decoder if getattr(pset, "decoder", None) is not None \
+            else pset.refiner("img2img")
+        pipe = second if refiner else pset.get("img2img" if opts.image_seeds else "txt2img")
         if pipe is None:
-            raise UsageError(f"--{dest.replace('_', '-')} help needs --sdxl-refiner")
+            raise UsageError(f"--{dest.replace('_', '-')} help needs --sdxl-refiner or "
+                             "--s-cascade-decoder")
         if dest.endswith("schedulers"):
-            text = scheduler_help(pipe, with_args=value == "helpargs",
-                                  model_name=opts.sdxl_refiner if refiner else opts.model_path)
+            name = (opts.s_cascade_decoder or opts.sdxl_refiner) if refiner else opts.model_path
+            text = scheduler_help(pipe, with_args=value == "helpargs", model_name=name)
         else:
             text = text_encoder_help(pipe)
         sys.stdout.write(text if text.endswith("\n") else text + "\n")

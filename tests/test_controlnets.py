@@ -195,10 +195,34 @@ def test_flux_union_modes(tiny_models, tiny_controls):
         _load(tiny_models.flux, "flux", [tiny_controls.flux_union + ";mode=openpose"])
 
 
-def test_kolors_controlnets_not_supported_yet(tiny_models, tiny_controls):
-    with pytest.raises(NotSupportedYet,
-                       match="--control-nets with --model-type kolors is not supported yet"):
-        _load(tiny_models.kolors, "kolors", [tiny_controls.sdxl])
+@pytest.fixture(scope="module")
+def kolors_controlnet(tiny_models, tmp_path_factory):
+    """A ControlNet made from the tiny Kolors UNet (diffusers ships no Kolors ControlNet
+    pipelines: ours are in pipelines.kolors_pipelines)."""
+    from diffusers import ControlNetModel
+
+    try:
+        from tests.tiny_control import _loud, _perturb, _unet
+    except ImportError:  # plain `pytest`
+        from tiny_control import _loud, _perturb, _unet
+    folder = str(tmp_path_factory.mktemp("kolors_cn"))
+    net = _loud(_perturb(ControlNetModel.from_unet(_unet(tiny_models.kolors)), 3))
+    net.save_pretrained(folder)
+    return folder
+
+
+@pytest.mark.parametrize("mode,cls", [
+    ("txt2img", "KolorsControlNetPipeline"),
+    ("img2img", "KolorsControlNetImg2ImgPipeline"),
+    ("inpaint", "KolorsControlNetInpaintPipeline"),
+])
+def test_kolors_controlnet_modes(tiny_models, kolors_controlnet, mode, cls):
+    pset = _load(tiny_models.kolors, "kolors", [kolors_controlnet])
+    assert type(pset.get(mode)).__name__ == cls
+    assert pset.get(mode).unet is pset.base.unet
+    a, _ = _call(pset, mode, [control_image()])
+    b, _ = _call(pset, mode, [control_image(flip=True)])
+    assert _differs(a, b)
 
 
 @pytest.mark.parametrize("uri,message", [

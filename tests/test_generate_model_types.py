@@ -194,3 +194,9 @@ def test_sdxl_refiner_as_the_main_img2img_model(tiny_models, inputs, tmp_path):
     rc, files = _run([tiny_models.sdxl_refiner, "--model-type", "sdxl",
                       "--image-seeds", inputs["img"]], tmp_path)
     assert rc == 0 and files == ["s_7_st_0-8_g_5-0_i_2_step_1.png"]
+
+
+def test_stable_cascade_decoder_component_help(cascade, capsys):
+    assert main([*cascade, "--second-model-text-encoders", "help"]) == 0
+    assert capsys.readouterr().out.splitlines()[:3] == [
+        "Text encoder type help:", "", "    0 = CLIPTextModelWithProjection"]

@@ -7,7 +7,7 @@ import pytest
 import torch
 from PIL import Image
 
-from dgenerate_core.errors import NotSupportedYet, UsageError
+from dgenerate_core.errors import UsageError
 from dgenerate_core.seeds.adapters import AdapterImage
 from dgenerate_core.seeds.parse import parse_image_seed
 from dgenerate_core.seeds.rules import check_seed, parse_for_options
@@ -249,9 +249,11 @@ def test_adapter_images_and_ip_adapters_go_together(d):
         parse_for_options(f"{d}/img.png", _opts(ip_adapters=["ip"]))
 
 
-def test_floyd_with_an_if_model_type_is_not_supported_yet(d, tiny_models, tmp_path):
+def test_floyd_seed_passes_the_grammar_for_ifs(d, tiny_models, tmp_path):
+    """The seed is accepted; an sd model is no Deep Floyd stage II model (a one-line error)."""
+    from dgenerate_core.errors import ModelError
     from dgenerate_core.invoke import invoke_dgenerate
 
-    with pytest.raises(NotSupportedYet, match="ifs"):
+    with pytest.raises(ModelError, match=r'^model_path ".*": cannot load it'):
         invoke_dgenerate([tiny_models.sd, "--model-type", "ifs", "-o", str(tmp_path),
                           "--image-seeds", f"{d}/img.png;floyd={d}/st1.png"])

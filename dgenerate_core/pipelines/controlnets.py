@@ -41,6 +41,9 @@ CONTROLNET_CLASSES: dict[str, dict[str, str | None]] = {
     "sdxl-union": {"txt2img": "StableDiffusionXLControlNetUnionPipeline",
                    "img2img": "StableDiffusionXLControlNetUnionImg2ImgPipeline",
                    "inpaint": "StableDiffusionXLControlNetUnionInpaintPipeline"},
+    "kolors": {"txt2img": "KolorsControlNetPipeline",  # ours: pipelines.kolors_pipelines
+               "img2img": "KolorsControlNetImg2ImgPipeline",
+               "inpaint": "KolorsControlNetInpaintPipeline"},
     "sd3": {"txt2img": "StableDiffusion3ControlNetPipeline", "img2img": None, "inpaint": None},
     "flux": {"txt2img": "FluxControlNetPipeline", "img2img": "FluxControlNetImg2ImgPipeline",
              "inpaint": "FluxControlNetInpaintPipeline"},
@@ -53,9 +56,11 @@ CONTROLNET_PAG_CLASSES = {
     "StableDiffusionXLControlNetPipeline": "StableDiffusionXLControlNetPAGPipeline",
     "StableDiffusionXLControlNetImg2ImgPipeline": "StableDiffusionXLControlNetPAGImg2ImgPipeline",
 }
-_MODEL_CLASSES = {"sd": "ControlNetModel", "sdxl": "ControlNetModel", "sd3": "SD3ControlNetModel",
+_MODEL_CLASSES = {"sd": "ControlNetModel", "sdxl": "ControlNetModel", "kolors": "ControlNetModel",
+                  "sd3": "SD3ControlNetModel",
                   "flux": "FluxControlNetModel"}
 _MULTI_CLASSES = {"sd": "MultiControlNetModel", "sdxl": "MultiControlNetModel",
+                  "kolors": "MultiControlNetModel",
                   "sd3": "SD3MultiControlNetModel", "flux": "FluxMultiControlNetModel"}
 _MODE_NAMES = {"txt2img": "txt2img", "img2img": "img2img", "inpaint": "inpainting"}
 
@@ -208,8 +213,6 @@ def _load_one(cu: ControlUri, cls_name: str, option: str, dtype: Any,
 
 def _check_model_type(option: str, model_type: str) -> None:
     supported = T2I_CLASSES if option == "--t2i-adapters" else CONTROLNET_CLASSES
-    if model_type == "kolors" and option == "--control-nets":
-        raise NotSupportedYet("--control-nets with --model-type kolors")
     if model_type not in supported:
         raise UsageError(f"{option} cannot be used with --model-type {model_type}")
 

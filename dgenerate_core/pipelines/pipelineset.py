@@ -8,7 +8,7 @@ import logging
 from typing import Any, Callable, Iterator
 
 from dgenerate_core.errors import ModelError, UsageError
-from dgenerate_core.pipelines.kolors_inpaint import pipeline_class
+from dgenerate_core.pipelines.kolors_pipelines import pipeline_class
 from dgenerate_core.pipelines.modeltypes import ModelTypeInfo
 from dgenerate_core.pipelines.schedulers import original_scheduler, remember_original, set_scheduler
 
