@@ -11,8 +11,8 @@ from dgenerate_core.prompts.base import build
 from dgenerate_core.prompts.embedded import extract, overrides
 from dgenerate_core.prompts.expand import PROMPT_UPSCALERS
 
-_WEIGHTERS = (("prompt_weighter", "--prompt-weighter", False),
-              ("second_model_prompt_weighter", "--second-model-prompt-weighter", True))
+_WEIGHTERS = (("prompt_weighter", "--prompt-weighter"),
+              ("second_model_prompt_weighter", "--second-model-prompt-weighter"))
 
 
 def _check_weighter(uri: str, option: str, model_type: str) -> None:
@@ -25,10 +25,10 @@ def _check_weighter(uri: str, option: str, model_type: str) -> None:
 
 def check_prompt_options(opts: Any, model_type: str) -> None:
     """Raise ``UsageError`` / ``NotSupportedYet`` for the first bad prompt option."""
-    for dest, option, second in _WEIGHTERS:
+    for dest, option in _WEIGHTERS:
         uri = getattr(opts, dest, None)
         if uri:
-            _check_weighter(uri, option, "sdxl" if second else model_type)
+            _check_weighter(uri, option, model_type)
     for dest, (own, _fallback) in PROMPT_UPSCALERS.items():
         for uri in getattr(opts, own, None) or []:
             build("prompt-upscaler", uri, "--" + own.replace("_", "-"))
@@ -36,8 +36,6 @@ def check_prompt_options(opts: Any, model_type: str) -> None:
             found = extract(text)
             overrides(found.args)
             if found.weighter:
-                second = dest.startswith("second_model")
-                _check_weighter(found.weighter, "<weighter: ...>",
-                                "sdxl" if second else model_type)
+                _check_weighter(found.weighter, "<weighter: ...>", model_type)
             for uri in found.upscalers:
                 build("prompt-upscaler", uri, "<upscaler: ...>")

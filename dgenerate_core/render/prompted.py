@@ -91,7 +91,7 @@ def weigh(job: Any, step: Any, pipe: Any, kwargs: dict[str, Any], second_model: 
     if not uri:
         return False
     option = "--second-model-prompt-weighter" if second_model else "--prompt-weighter"
-    model_type = "sdxl" if second_model else job.pset.model_type
+    model_type = job.pset.model_type  # the refiner belongs to sdxl, the decoder to s-cascade
     weighter = get_weighter(job, uri, model_type, option)
     if second_model and step["second_model_second_prompts"]:
         warn(f"{weighter.name}: --second-model-second-prompts is not used by the prompt "

@@ -75,19 +75,26 @@ def encoder_device(encoder: Any) -> Any:
 
 
 def encode_clip(encoder: Any, chunks: list[tuple[list, list]], hidden_layer: int | None,
-                final_norm: bool) -> tuple[Any, Any]:
+                final_norm: bool, pad_eos: tuple[int, int] | None = None) -> tuple[Any, Any]:
     """Encode chunks; returns (embeds joined on the sequence, the first chunk's pooled output).
 
     ``hidden_layer`` None takes the last hidden state, else ``hidden_states[hidden_layer]``
-    (``final_norm`` applies the final layer norm to it, as SD 1.x clip skip does)."""
+    (``final_norm`` applies the final layer norm to it, as SD 1.x clip skip does). With
+    ``pad_eos`` (the padding and end token ids) the padding is masked (as Stable Cascade
+    encodes)."""
     import torch
 
     device = encoder_device(encoder)
     parts, pooled = [], None
     for ids, weights in chunks:
         tensor = torch.tensor([ids], device=device)
+        extra = {}
+        if pad_eos is not None:
+            end = _end(ids, *pad_eos)
+            extra["attention_mask"] = torch.tensor([[1] * end + [0] * (len(ids) - end)],
+                                                   device=device)
         with torch.no_grad():
-            out = encoder(tensor, output_hidden_states=hidden_layer is not None)
+            out = encoder(tensor, output_hidden_states=hidden_layer is not None, **extra)
         if hidden_layer is None:
             hidden = out[0]
         else:
@@ -99,6 +106,16 @@ def encode_clip(encoder: Any, chunks: list[tuple[list, list]], hidden_layer: int
             pooled = out.text_embeds if hasattr(out, "text_embeds") else out.pooler_output
         parts.append(apply_weights(hidden, weights))
     return torch.cat(parts, dim=1), pooled
+
+
+def _end(ids: list[int], pad_id: int, eos_id: int) -> int:
+    """The length of a chunk without its trailing padding (the end token kept)."""
+    end = len(ids)
+    while end > 1 and ids[end - 1] == pad_id:
+        end -= 1
+    if pad_id == eos_id:  # the end token looks like padding: keep one
+        end += 1
+    return max(2, min(end, len(ids)))
 
 
 def encode_t5(tokenizer: Any, encoder: Any, text: str, max_length: int) -> Any:

@@ -64,7 +64,13 @@ class CompelWeighter(PromptWeighter):
             encoder = pipe.text_encoder if getattr(pipe, "text_encoder", None) is not None \
                 else pipe.text_encoder_2
             device = str(encoder_device(encoder))
-            if kind == "refiner":
+            if kind == "cascade":
+                made = compel.Compel(
+                    tokenizer=pipe.tokenizer, text_encoder=pipe.text_encoder,
+                    returned_embeddings_type=compel.ReturnedEmbeddingsType
+                    .LAST_HIDDEN_STATES_NORMALIZED,
+                    requires_pooled=True, truncate_long_prompts=False, device=device)
+            elif kind == "refiner":
                 made = compel.Compel(
                     tokenizer=pipe.tokenizer_2, text_encoder=pipe.text_encoder_2,
                     returned_embeddings_type=compel.ReturnedEmbeddingsType
@@ -89,6 +95,9 @@ class CompelWeighter(PromptWeighter):
             self._refiner(pipe, kwargs, pos2 or pos, neg2 or neg)
             return
         name = type(pipe).__name__
+        if name.startswith("StableCascade"):
+            self._pooled_pair(pipe, "cascade", kwargs, pos, neg)
+            return
         if name.startswith(("StableDiffusion3", "Kolors")):
             raise ValueError(f"the compel prompt weighter does not support {name}")
         if "Flux" in name:
@@ -108,6 +117,18 @@ class CompelWeighter(PromptWeighter):
             return
         out = self._wrapper(pipe, "sd")(pos, negative_prompt=neg or "")
         kwargs.update(prompt_embeds=out.embeds, negative_prompt_embeds=out.negative_embeds)
+
+    def _pooled_pair(self, pipe: Any, kind: str, kwargs: dict[str, Any], pos: str,
+                     neg: str | None) -> None:
+        """Stable Cascade prior / decoder: embeddings and ``*_pooled`` (batch, 1, dim)."""
+        made = self._wrapper(pipe, kind)
+        embeds, pooled = made(pos)
+        negative, neg_pooled = made(neg or "")
+        if embeds.shape[1] != negative.shape[1]:
+            [embeds, negative] = made.pad_conditioning_tensors_to_same_length([embeds, negative])
+        kwargs.update(prompt_embeds=embeds, prompt_embeds_pooled=pooled.unsqueeze(1),
+                      negative_prompt_embeds=negative,
+                      negative_prompt_embeds_pooled=neg_pooled.unsqueeze(1))
 
     def _refiner(self, pipe: Any, kwargs: dict[str, Any], pos: str, neg: str | None) -> None:
         made = self._wrapper(pipe, "refiner")

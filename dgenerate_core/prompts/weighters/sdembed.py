@@ -75,7 +75,9 @@ class SdEmbedWeighter(PromptWeighter):
 
     def apply(self, pipe: Any, kwargs: dict[str, Any], refiner: bool = False) -> None:
         taken = take_prompts(kwargs)
-        if hasattr(pipe, "text_encoder_3") or type(pipe).__name__.startswith("StableDiffusion3"):
+        if type(pipe).__name__.startswith("StableCascade"):
+            self._cascade(pipe, kwargs, taken)
+        elif hasattr(pipe, "text_encoder_3") or type(pipe).__name__.startswith("StableDiffusion3"):
             self._sd3(pipe, kwargs, taken)
         elif hasattr(pipe, "transformer") and hasattr(pipe, "text_encoder_2") \
                 and "T5" in type(getattr(pipe, "text_encoder_2", None)).__name__:
@@ -97,6 +99,24 @@ class SdEmbedWeighter(PromptWeighter):
         negative, _ = ch.encode_clip(enc, ch.clip_chunks(tok, neg, count), layer, True)
         kwargs["prompt_embeds"] = embeds
         kwargs["negative_prompt_embeds"] = negative
+
+    # ------------------------------------------------------------------------ Stable Cascade
+    def _cascade(self, pipe: Any, kwargs: dict[str, Any], taken: dict[str, Any]) -> None:
+        """Prior and decoder: the last hidden state before the final norm, padding masked, and
+        the projected end token as the pooled embedding."""
+        tok, enc = pipe.tokenizer, pipe.text_encoder
+        skip = taken["clip_skip"]
+        layer = -(skip + 1) if skip else -1
+        pad = (tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id,
+               tok.eos_token_id)
+        pos, neg = taken["prompt"] or "", taken["negative_prompt"] or ""
+        count = max(ch.count_chunks(tok, pos), ch.count_chunks(tok, neg))
+        embeds, pooled = ch.encode_clip(enc, ch.clip_chunks(tok, pos, count), layer, False, pad)
+        negative, neg_pooled = ch.encode_clip(enc, ch.clip_chunks(tok, neg, count), layer,
+                                              False, pad)
+        kwargs.update(prompt_embeds=embeds, prompt_embeds_pooled=pooled.unsqueeze(1),
+                      negative_prompt_embeds=negative,
+                      negative_prompt_embeds_pooled=neg_pooled.unsqueeze(1))
 
     # ---------------------------------------------------------------------------------- SDXL
     def _sdxl_side(self, pipe: Any, texts: tuple[str, str], count: int, layer: int) -> tuple:
