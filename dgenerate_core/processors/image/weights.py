@@ -12,6 +12,7 @@ from typing import Any, Callable, Hashable, Iterator
 
 from dgenerate_core import webcache
 from dgenerate_core.errors import ModelError
+from dgenerate_core.processors.base import ProcessorError
 
 ANNOTATORS = "lllyasviel/Annotators"
 CACHE_NAME = "image_processor"
@@ -76,8 +77,7 @@ def on_device(modules: list[Any], device: str, offload: bool, label: str = "") -
     A torch failure in the body (shape, out of memory) becomes one line naming ``label``."""
     import torch
 
-    from dgenerate_core.pipelines.source import first_line
-    from dgenerate_core.processors.base import ProcessorError
+    from dgenerate_core.pipelines.source import first_line  # pipelines load lazily
 
     for module in modules:
         if module is not None:
