@@ -100,10 +100,12 @@ def on_device(modules: list[Any], device: str, offload: bool, label: str = "") -
 
 @contextlib.contextmanager
 def quiet() -> Iterator[None]:
-    """Silence the warnings the model libraries print on import and load."""
+    """Silence the warnings and prints of the model libraries on import and load (normal-bae's
+    encoder prints "Loading base model" to stdout)."""
+    import io
     import warnings
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
         yield
 
