@@ -100,10 +100,11 @@ def _direct(name: str, hub: str, model: str):
 
         desc = spandrel.ModelLoader().load_from_file(model).eval()
 
-        def run(array):
+        def run(array):  # what a caller of spandrel does: array in, uint8 array out
             with torch.inference_mode():
                 t = torch.from_numpy(array).float().div(255).permute(2, 0, 1)[None]
-                return desc(t)
+                out = desc(t)[0].permute(1, 2, 0).clamp(0, 1).mul(255).round()
+                return out.to(torch.uint8).numpy()
         return run
     repo = "lllyasviel/Annotators"
     if name == "openpose":
@@ -117,7 +118,7 @@ def _direct(name: str, hub: str, model: str):
     return lambda array: det(array, 512, 512, output_type="np")
 
 
-def speed(hub: str, model: str, n: int) -> None:
+def speed(hub: str, model: str, n: int, only: list[str] | None = None) -> None:
     import numpy
     import torch
     from PIL import Image
@@ -130,6 +131,8 @@ def speed(hub: str, model: str, n: int) -> None:
     uris = {"openpose": "openpose;device=cpu", "hed": "hed;device=cpu",
             "upscaler": f"upscaler;model={model};tile=512;device=cpu"}
     for name, uri in uris.items():
+        if only and name not in only:
+            continue
         processor = build_processor(uri, "image")
         direct = _direct(name, hub, model)
         processor.process(image)  # warm both (model load, allocator)
@@ -150,6 +153,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--speed-only", nargs="*", help="openpose, hed and/or upscaler")
     args = parser.parse_args()
     os.environ.update(HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1")
     import warnings
@@ -169,7 +173,7 @@ def main() -> None:
                       f"{a / 1024:.1f} MiB, {args.frames[1]} frames {b / 1024:.1f} MiB, "
                       f"ratio {b / a:.3f}", flush=True)
         if not args.skip_speed:
-            speed(hub, model, args.n)
+            speed(hub, model, args.n, args.speed_only)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,13 @@ def run_tiled(run: Callable[[Any], Any], image: Any, tile: int, overlap: int, sc
 
     _, _, height, width = image.shape
     out_h, out_w = round(height * scale), round(width * scale)
+    if tile >= max(height, width):  # one tile: no blending buffers
+        out = run(image).float()
+        if out.shape[-2:] != (out_h, out_w):
+            out = torch.nn.functional.interpolate(
+                out, size=(out_h, out_w), mode="bicubic", antialias=out_h < out.shape[-2],
+                align_corners=False).clamp_(0, 1)
+        return out.cpu()
     result = torch.zeros((out_channels, out_h, out_w), dtype=torch.float32)
     weight = torch.zeros((1, out_h, out_w), dtype=torch.float32)
     ys, xs = starts(height, tile, overlap), starts(width, tile, overlap)

@@ -141,23 +141,22 @@ class UpscalerProcessor(ImageProcessor):
 
         descriptor = self.descriptor()
         device = weights.torch_device(self.device)
-        gray = descriptor.input_channels == 1
-        array = numpy.asarray(image.convert("L" if gray else "RGB"), dtype=numpy.float32) / 255.0
-        tensor = torch.from_numpy(array if not gray else array[:, :, None]).permute(2, 0, 1)[None]
+        mode = "L" if descriptor.input_channels == 1 else "RGB"
+        array = numpy.asarray(image if image.mode == mode else image.convert(mode))
+        pixels = torch.from_numpy(array.reshape(array.shape[0], array.shape[1], -1))
         tile = self._tile_size(device, image.size)
         if descriptor.tiling != ModelTiling.SUPPORTED and not self.force_tiling:
             tile = max(image.size)  # internal tiling, or tiling discouraged: the whole image
         scale = float(self.scale or descriptor.scale)
         with weights.on_device([descriptor], device, self.model_offload, self.label):
-            dtype = descriptor.dtype
-            tensor = tensor.to(device=device, dtype=dtype)
-            out = run_tiled(descriptor, tensor, tile, self.overlap, scale,
+            tensor = pixels.permute(2, 0, 1).contiguous()[None].to(device, descriptor.dtype)
+            out = run_tiled(descriptor, tensor.div_(255.0), tile, self.overlap, scale,
                             descriptor.output_channels)
-            pixels = (out[0].permute(1, 2, 0).clamp(0, 1) * 255.0).round().to(torch.uint8)
-        pixels = pixels.numpy()
-        if pixels.shape[2] == 1:
-            return Image.fromarray(pixels[:, :, 0], "L").convert("RGB")
-        return Image.fromarray(pixels[:, :, :3], "RGB")
+            out = out[0].clamp_(0, 1).mul_(255.0).round_().to(torch.uint8)
+            result = out.permute(1, 2, 0).contiguous().numpy()
+        if result.shape[2] == 1:
+            return Image.fromarray(result[:, :, 0], "L").convert("RGB")
+        return Image.fromarray(result[:, :, :3], "RGB")
 
 
 CLASSES = (UpscalerProcessor,)

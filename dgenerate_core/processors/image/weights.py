@@ -12,6 +12,7 @@ from typing import Any, Callable, Hashable, Iterator
 
 from dgenerate_core import webcache
 from dgenerate_core.errors import ModelError
+from dgenerate_core.processors.base import ProcessorError
 
 ANNOTATORS = "lllyasviel/Annotators"
 CACHE_NAME = "image_processor"
@@ -76,8 +77,7 @@ def on_device(modules: list[Any], device: str, offload: bool, label: str = "") -
     A torch failure in the body (shape, out of memory) becomes one line naming ``label``."""
     import torch
 
-    from dgenerate_core.pipelines.source import first_line
-    from dgenerate_core.processors.base import ProcessorError
+    from dgenerate_core.pipelines.source import first_line  # pipelines load lazily
 
     for module in modules:
         if module is not None:
@@ -100,10 +100,12 @@ def on_device(modules: list[Any], device: str, offload: bool, label: str = "") -
 
 @contextlib.contextmanager
 def quiet() -> Iterator[None]:
-    """Silence the warnings the model libraries print on import and load."""
+    """Silence the warnings and prints of the model libraries on import and load (normal-bae's
+    encoder prints "Loading base model" to stdout)."""
+    import io
     import warnings
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
         yield
 
