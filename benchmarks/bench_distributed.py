@@ -1,12 +1,12 @@
 """Data-parallel generation: 2 CPU ranks (torchrun, gloo) against 1 process, on the tiny SD model.
 
-Run: ``python benchmarks/bench_distributed.py [REPEATS] [STEPS] [INFERENCE_STEPS]``
-(defaults 2, 8, 20). Each repeat runs, interleaved: one process with STEPS generation steps,
-one process with STEPS/2 steps (to split the time into a fixed start-up + load part and a
-per-step part), and two ranks with STEPS steps. Prints the medians, the speed-up, and the
-throughput model of docs/distributed.md, ``T(N) = L + ceil(S / N) * t + R * c``, fitted on the
-one-process runs and checked against the two-rank run. Every process runs one torch thread
-(OMP_NUM_THREADS=1), so two ranks use two cores where one process uses one.
+Run: ``python benchmarks/bench_distributed.py [REPEATS] [STEPS] [INFERENCE_STEPS] [SIZE]``
+(defaults 2, 8, 30, 256). Each repeat runs, interleaved: one process and two ranks with STEPS
+generation steps. Each run's time splits at the first ``Generation step`` line into L (start-up,
+rendezvous, model load) and the render phase. Prints the medians, the speed-ups (whole run and
+render phase), and the throughput model of docs/distributed.md, ``T(N) = L + ceil(S/N) * t``,
+with ``t`` from the one-process run, checked against the two-rank run. Every process runs one
+torch thread (OMP_NUM_THREADS=1), so two ranks use two cores where one process uses one.
 """
 
 from __future__ import annotations
@@ -32,51 +32,61 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _command(model: str, steps: int, inference: int, out: str, ranks: int) -> list[str]:
+def _command(model: str, steps: int, inference: int, size: int, out: str,
+             ranks: int) -> list[str]:
     head = [sys.executable, "-m", "dgenerate_core"] if ranks == 1 else [
         sys.executable, "-m", "torch.distributed.run", "--standalone",
         f"--nproc-per-node={ranks}", "-m", "dgenerate_core"]
     seeds = [str(s) for s in range(1, steps + 1)]
     return head + [model, "--seeds", *seeds, "--inference-steps", str(inference),
-                   "--output-size", "64", "--device", "cpu", "--output-path", out, "-ox",
+                   "--output-size", str(size), "--device", "cpu", "--output-path", out, "-ox",
                    "--no-stdin"]
 
 
-def _time(command: list[str]) -> float:
+def _time(command: list[str]) -> tuple[float, float]:
+    """(seconds to the first step line = L, seconds of the render phase)."""
     start = time.perf_counter()
-    result = subprocess.run(command, env=_env(), capture_output=True, text=True, timeout=3600)
-    if result.returncode:
-        raise SystemExit(result.stderr[-3000:])
-    return time.perf_counter() - start
+    first = None
+    proc = subprocess.Popen(command, env=_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    for line in proc.stdout:
+        if first is None and line.startswith("Generation step"):
+            first = time.perf_counter() - start
+    if proc.wait(timeout=3600):
+        raise SystemExit(f"failed: {' '.join(command)}")
+    total = time.perf_counter() - start
+    return first, total - first
 
 
 def main() -> None:
-    repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 2
-    steps = int(sys.argv[2]) if len(sys.argv) > 2 else 8
-    inference = int(sys.argv[3]) if len(sys.argv) > 3 else 20
+    args = [int(a) for a in sys.argv[1:]] + [2, 8, 30, 256][len(sys.argv) - 1:]
+    repeats, steps, inference, size = args[:4]
     from tiny_models import _Tokenizers, build_sd
 
     work = tempfile.mkdtemp(prefix="bench_distributed_")
     model = os.path.join(work, "sd")
     build_sd(_Tokenizers(work)).save_pretrained(model)
     out = os.path.join(work, "out")
-    full, half, two = [], [], []
+    runs: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
     for _ in range(repeats):
-        full.append(_time(_command(model, steps, inference, out, 1)))
-        half.append(_time(_command(model, steps // 2, inference, out, 1)))
-        two.append(_time(_command(model, steps, inference, out, 2)))
-    t_full, t_half, t_two = (statistics.median(x) for x in (full, half, two))
-    per_step = (t_full - t_half) / (steps - steps // 2)
-    fixed = t_full - steps * per_step
-    predicted = fixed + math.ceil(steps / 2) * per_step
-    print(f"tiny SD, {steps} generation steps x {inference} inference steps, 64x64, "
-          f"{repeats} interleaved repeats, {os.cpu_count()} CPUs")
-    print(f"1 process:  {t_full:7.2f} s  (runs: {', '.join(f'{x:.2f}' for x in full)})")
-    print(f"2 ranks:    {t_two:7.2f} s  (runs: {', '.join(f'{x:.2f}' for x in two)})")
-    print(f"speed-up 1 process / 2 ranks: {t_full / t_two:.2f}x")
-    print(f"model: L (start-up + load) = {fixed:.2f} s, t (one step) = {per_step:.2f} s")
-    print(f"model predicts 2 ranks: {predicted:.2f} s; measured / predicted = "
-          f"{t_two / predicted:.2f} (the rest is the rendezvous and the per-round meeting, R*c)")
+        for ranks in (1, 2):
+            runs[ranks].append(_time(_command(model, steps, inference, size, out, ranks)))
+    med = {r: (statistics.median(a for a, _ in v), statistics.median(b for _, b in v))
+           for r, v in runs.items()}
+    (l1, r1), (l2, r2) = med[1], med[2]
+    per_step = r1 / steps
+    predicted = l2 + math.ceil(steps / 2) * per_step
+    print(f"tiny SD, {steps} generation steps x {inference} inference steps, {size}x{size}, "
+          f"{repeats} interleaved repeats, {os.cpu_count()} CPUs, load average "
+          f"{os.getloadavg()[0]:.1f}")
+    for ranks, name in ((1, "1 process"), (2, "2 ranks  ")):
+        detail = ", ".join(f"{a:.1f}+{b:.1f}" for a, b in runs[ranks])
+        print(f"{name}: L {med[ranks][0]:6.1f} s + render {med[ranks][1]:6.1f} s  (runs: {detail})")
+    print(f"speed-up 1 process / 2 ranks: whole run {(l1 + r1) / (l2 + r2):.2f}x, "
+          f"render phase {r1 / r2:.2f}x")
+    print(f"model: t = {per_step:.2f} s per step; predicts 2 ranks {predicted:.1f} s "
+          f"(L {l2:.1f} + {math.ceil(steps / 2)} x t), measured {l2 + r2:.1f} s, "
+          f"measured / predicted = {(l2 + r2) / predicted:.2f}")
 
 
 if __name__ == "__main__":

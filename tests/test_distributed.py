@@ -13,6 +13,7 @@ import pytest
 
 from dgenerate_core import distributed
 from dgenerate_core.distributed import launch
+from dgenerate_core.errors import UsageError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -128,7 +129,7 @@ def test_ranks_option_is_taken_off_the_command_line():
     assert launch.take_option(["m", "--ranks", "2", "-v"]) == ("2", ["m", "-v"])
     assert launch.take_option(["m", "--ranks=auto"]) == ("auto", ["m"])
     assert launch.rank_count("3") == 3
-    with pytest.raises(distributed.RankFailed.__mro__[1]):
+    with pytest.raises(UsageError):
         launch.rank_count("0")
 
 
@@ -143,3 +144,20 @@ def test_only_rank_zero_reports_what_every_rank_has(monkeypatch):
     assert distributed.quiet_error(lost)
     monkeypatch.setenv("RANK", "0")
     assert not distributed.quiet_error(agreed)
+
+
+def test_an_error_on_one_rank_is_reported_once_by_rank_zero(tiny_sd, tmp_path):
+    """Step 2 (rank 1) reads a broken image seed: every rank stops, rank 0 prints one line."""
+    from PIL import Image
+
+    Image.new("RGB", (32, 32), (200, 30, 30)).save(tmp_path / "good.png")
+    (tmp_path / "bad.png").write_bytes(b"not an image")
+    result = _run(tmp_path, [tiny_sd, "--image-seeds", "good.png", "bad.png", "--seeds", "7",
+                             "--inference-steps", "2", "--output-size", "32", "--device", "cpu",
+                             "--output-path", "out", "--no-stdin"], ranks=2)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("dgenerate: error")]
+    assert result.returncode != 0
+    assert len(errors) == 1 and errors[0].startswith("dgenerate: error: rank 1: --image-seeds "
+                                                     '"bad.png"'), result.stderr[-3000:]
+    assert [p.name for p in (tmp_path / "out").glob("*.png")] == [
+        "s_7_st_0-8_g_5-0_i_2_step_1.png"]

@@ -113,6 +113,8 @@ class Group:
             result = fn()
         except DgenerateError as ex:
             error = str(ex)
+        except Exception as ex:  # noqa: BLE001 - e.g. out of memory on one GPU: every rank stops
+            error = f"{type(ex).__name__}: {_first_line(ex)}"
         check_errors(self.all_gather(error))
         return result
 
@@ -124,6 +126,8 @@ class Group:
                 result = fn()
             except DgenerateError as ex:
                 error = str(ex)
+            except Exception as ex:  # noqa: BLE001 - the other ranks are waiting for it
+                error = f"{type(ex).__name__}: {_first_line(ex)}"
         result, error = self.broadcast((result, error))
         if error is not None:
             raise RankFailed(error)

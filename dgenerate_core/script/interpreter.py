@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import pickle
 import sys
 import traceback
 from typing import Any, Callable, Iterable, Sequence
@@ -194,7 +195,7 @@ class ConfigRunner:
         def run() -> tuple[Any, dict[str, Any], list[str]]:
             code = self._call_directive(directive, name, rest)
             changed = {k: v for k, v in self.variables.items()
-                       if k not in before or before[k] is not v}
+                       if (k not in before or before[k] is not v) and _picklable(v)}
             return code, changed, [k for k in before if k not in self.variables]
 
         code, changed, removed = group.once(run)
@@ -240,6 +241,15 @@ class ConfigRunner:
             return self.invoker(argv)
 
         return invoke_dgenerate(argv)
+
+
+def _picklable(value: Any) -> bool:
+    """True when ``value`` can travel to the other ranks (modules and the like stay behind)."""
+    try:
+        pickle.dumps(value)
+    except Exception:  # noqa: BLE001 - pickling raises many kinds
+        return False
+    return True
 
 
 def unknown_directive_message(name: str) -> str:
