@@ -4,6 +4,7 @@ side-effect directives run once; a killed rank ends the run with one clear line.
 
 from __future__ import annotations
 
+import http.server
 import os
 import subprocess
 import sys
@@ -16,6 +17,9 @@ from dgenerate_core.distributed import launch
 from dgenerate_core.errors import UsageError
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from httpserver import serve  # noqa: E402  (tests/ is not a package)
 
 SCRIPT = """#! dgenerate 5.0.0
 \\set common --inference-steps 2 --output-size 32 --device cpu --output-path out --output-configs
@@ -26,6 +30,8 @@ SCRIPT = """#! dgenerate 5.0.0
 \\print loop: {{{{ last_images }}}}
 {{% endfor %}}
 {model} --seeds 1 {{{{ common }}}}
+\\download img {url}/seed.png -o dl/
+{model} --seeds 8 9 --output-prefix {{{{ img.split("/")[-2] }}}} {{{{ common }}}}
 \\mkdir made
 \\print done
 """
@@ -74,32 +80,60 @@ def _files(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*.dgen"))}
 
 
+class _CountingPng(http.server.BaseHTTPRequestHandler):
+    """Serves a few PNG bytes and counts the requests (\\download must fetch once per run)."""
+
+    requests = 0
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        type(self).requests += 1
+        body = b"\x89PNG\r\n\x1a\n" + bytes(64)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
 @pytest.fixture(scope="module")
 def two_runs(tiny_sd, tmp_path_factory):
-    """The same script run by one process and by two torchrun ranks."""
-    script = SCRIPT.format(model=tiny_sd)
+    """The same script run by one process and by two torchrun ranks; the number of downloads
+    each made."""
     runs = {}
-    for ranks in (1, 2):
-        folder = tmp_path_factory.mktemp(f"ranks{ranks}")
-        (folder / "s.dgen").write_text(script)
-        runs[ranks] = (folder, _run(folder, ["--file", "s.dgen"], ranks))
+    with serve(_CountingPng) as url:
+        script = SCRIPT.format(model=tiny_sd, url=url)
+        for ranks in (1, 2):
+            folder = tmp_path_factory.mktemp(f"ranks{ranks}")
+            (folder / "s.dgen").write_text(script)
+            before = _CountingPng.requests
+            runs[ranks] = (folder, _run(folder, ["--file", "s.dgen"], ranks),
+                           _CountingPng.requests - before)
     return runs
 
 
 def test_two_ranks_write_the_files_of_one_process(two_runs):
-    (one, first), (two, second) = two_runs[1], two_runs[2]
+    (one, first, _), (two, second, _) = two_runs[1], two_runs[2]
     assert first.returncode == 0, first.stderr[-2000:]
     assert second.returncode == 0, second.stderr[-2000:]
     files = _files(one / "out")
-    assert len([n for n in files if n.endswith(".png")]) == 3 + 2 + 2 + 1
+    assert len([n for n in files if n.endswith(".png")]) == 3 + 2 + 2 + 2 + 1
+    assert "dl_s_9_g_5-0_i_2_step_2.png" in files  # rank 1 got rank 0's \\download variable
     assert "s_4_g_5-0_i_2_step_1_duplicate_1.png" in files  # the loop's second turn
     assert "s_1_g_5-0_i_2_step_1_duplicate_1.png" in files
     assert _files(two / "out") == files  # names, pixels and configs
     assert (two / "made").is_dir()
 
 
+def test_side_effect_directives_run_once(two_runs):
+    assert two_runs[1][2] == 1 and two_runs[2][2] == 1  # one download in each run
+    assert (two_runs[2][0] / "made").is_dir()
+
+
 def test_rank_zero_prints_the_whole_log_once_in_step_order(two_runs):
-    (one, first), (two, second) = two_runs[1], two_runs[2]
+    (one, first, _), (two, second, _) = two_runs[1], two_runs[2]
     expected = [line.replace(str(one), "<here>") for line in first.stdout.splitlines()
                 if line.startswith(("Generation step", "Wrote", "first:", "loop:", "done"))]
     got = [line.replace(str(two), "<here>") for line in second.stdout.splitlines()
