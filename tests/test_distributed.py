@@ -195,3 +195,13 @@ def test_an_error_on_one_rank_is_reported_once_by_rank_zero(tiny_sd, tmp_path):
                                                      '"bad.png"'), result.stderr[-3000:]
     assert [p.name for p in (tmp_path / "out").glob("*.png")] == [
         "s_7_st_0-8_g_5-0_i_2_step_1.png"]
+
+
+def test_the_shell_is_refused_in_a_distributed_run(tmp_path):
+    env = dict(_env(), WORLD_SIZE="2", RANK="0")
+    result = subprocess.run([sys.executable, "-m", "dgenerate_core", "--shell"], cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=120,
+                            stdin=subprocess.DEVNULL)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "dgenerate: error: --shell in a distributed run (torchrun, --ranks) is not supported yet")
