@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from typing import Sequence
 
-from dgenerate_core import __version__
+from dgenerate_core import __version__, distributed
 from dgenerate_core.errors import DgenerateError, ScriptExit
 
 
@@ -22,14 +22,20 @@ def _print_error(err: BaseException, verbose: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run dgenerate with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    status = _main(list(sys.argv[1:] if argv is None else argv))
+    distributed.grace_before_exit(status)
+    return status
+
+
+def _main(args: list[str]) -> int:
     verbose = "-v" in args or "--verbose" in args
     try:
         return _dispatch(args)
     except ScriptExit as ex:
         return ex.code
     except DgenerateError as ex:
-        _print_error(ex, verbose)
+        if not distributed.quiet_error(ex, verbose):
+            _print_error(ex, verbose)
         return 1
     except KeyboardInterrupt:
         print("Exiting dgenerate due to keyboard interrupt!", file=sys.stderr)

@@ -10,6 +10,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from dgenerate_core import distributed
 from dgenerate_core.errors import UsageError
 from dgenerate_core.render.memory import check_memory
 from dgenerate_core.logs import set_verbose
@@ -166,15 +167,22 @@ def _upscale_prompts(opts: Any) -> None:
 
 def _render(opts: Any) -> InvocationResult:
     _upscale_prompts(opts)
-    pset = load_pipelines(opts)
+    group = distributed.current()
+    # every rank loads the pipelines on its own device (PartialState set it per local rank)
+    pset = load_pipelines(opts) if group is None else group.agree(lambda: load_pipelines(opts))
     seeds = resolve_seeds(opts)
     steps = build_plan(opts, seeds, bool(getattr(pset, "has_refiner", False)))
+    if group is not None:  # rank 0's random seeds and plan, so every rank renders the same one
+        seeds, steps = group.broadcast((seeds, steps))
     job = RenderJob(
         opts=opts, pset=pset, steps=steps, output=_output_settings(opts, pset.model_type),
         batch_size=opts.batch_size or 1,
         txt2img_size=tuple(opts.output_size or default_output_size(pset.model_type)),
         align=16 if pset.model_type in _ALIGN_16 else 8,
         verbose=bool(opts.verbose))
-    render(job)
+    if group is None:
+        render(job)
+    else:
+        distributed.render_split(job, render, group)
     opts.seeds = seeds
     return InvocationResult(opts, list(job.images), list(job.animations), job.last_pipe)

@@ -13,8 +13,9 @@ import os
 import sys
 from dataclasses import dataclass, field
 
-from dgenerate_core import initconfig, plugins, protocol, webcache
-from dgenerate_core.errors import DgenerateError, ScriptExit, UsageError
+from dgenerate_core import distributed, initconfig, plugins, protocol, webcache
+from dgenerate_core.distributed import launch
+from dgenerate_core.errors import DgenerateError, NotSupportedYet, ScriptExit, UsageError
 from dgenerate_core.options import OPTIONS
 from dgenerate_core.registries.listings import (  # noqa: F401 - REFERENCE_NAMES: the listing API
     LISTINGS, REFERENCE_NAMES, SCRIPT_LISTINGS,
@@ -211,7 +212,8 @@ def _run_script(runner, verbose: bool, text: str | None = None, path: str | None
     except (ScriptExit, KeyboardInterrupt):
         raise
     except DgenerateError as ex:
-        print_config_error(ex, verbose)
+        if not distributed.quiet_error(ex, verbose):
+            print_config_error(ex, verbose)
         return 1
     return 0
 
@@ -301,9 +303,36 @@ def _generate(meta: Meta) -> int:
     return 0
 
 
+def _distributed(args: list[str]) -> tuple[int | None, list[str]]:
+    """``--ranks N`` starts N ranks of this command (returns their exit status); in a rank,
+    stdout is rank 0's alone. Returns (status or None, the arguments without ``--ranks``)."""
+    value, args = launch.take_option(args)
+    if value is not None and not distributed.launched():
+        verbose = "-v" in args or "--verbose" in args
+        return launch.launch(launch.rank_count(value), args, verbose), args
+    if distributed.launched():
+        distributed.silence_other_ranks()
+    return None, args
+
+
+def _check_distributed_mode(meta: Meta) -> None:
+    if not distributed.launched():
+        return
+    if meta.shell:
+        raise NotSupportedYet("--shell in a distributed run (torchrun, --ranks)")
+    if meta.files is None and not meta.listings and meta.sub_command is None \
+            and _stdin_is_script(meta):
+        raise NotSupportedYet("a script on standard input in a distributed run (torchrun, "
+                              "--ranks); give it with --file")
+
+
 def run(args: list[str]) -> int:
     """Run the mode that ``args`` asks for and return the exit status."""
+    status, args = _distributed(args)
+    if status is not None:
+        return status
     meta = parse_meta(args)
+    _check_distributed_mode(meta)
     if meta.sub_command is not None:
         from dgenerate_core.subcommands import run_sub_command  # start-up: only when asked for
 

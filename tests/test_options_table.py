@@ -35,8 +35,13 @@ REFERENCE = _reference_headers() if HELP.exists() else []
 needs_help = pytest.mark.skipif(not HELP.exists(), reason="reference help.txt not available")
 
 
+#: options of our own, beyond the reference's 186 (docs/distributed.md for --ranks)
+OWN_OPTIONS = {"ranks"}
+
+
 def test_table_has_186_options_plus_model_path():
-    assert len(OPTIONS) == 187
+    assert {s.dest for s in OPTIONS} >= OWN_OPTIONS
+    assert len(OPTIONS) == 187 + len(OWN_OPTIONS)
     assert sum(1 for s in OPTIONS if s.positional) == 1
     assert OPTIONS == tuple(list_options())
 
@@ -118,7 +123,7 @@ def test_dest_naming():
 
 def test_meta_flags():
     meta = {s.dest for s in OPTIONS if s.meta}
-    assert meta == {"file", "shell", "no_stdin", "console", "set", "setp"}
+    assert meta == {"file", "shell", "no_stdin", "console", "set", "setp", "ranks"}
 
 
 def test_every_option_has_group_and_help():

@@ -35,6 +35,11 @@ META_OPTIONS: tuple[OptionSpec, ...] = (
            "Set template variables to the result of Python expressions before a script runs, like "
            "\\setp. May be repeated. " + _META,
            metavar="VARIABLE=VALUE", parse=v.ASSIGNMENT, meta=True, extend=True, implemented=True),
+    option("--ranks", ONE, "meta",
+           "Start N ranks (processes) of this command on this machine, one per GPU (\"auto\": "
+           "one per CUDA device), splitting every invocation's generation steps between them; "
+           "the files are those of one process. Like torchrun -m dgenerate_core, see "
+           "docs/distributed.md. " + _META, metavar="N", parse=v.STR, meta=True, implemented=True),
     option("--plugin-modules", LIST, "meta",
            "Load plugins from module folders, .py files or importable module names; plugins may "
            "add image/latents processors, directives, template functions, prompt weighters, prompt "

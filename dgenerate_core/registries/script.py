@@ -28,6 +28,7 @@ class Directive:
     help: str
     builtin: bool = False
     raw: bool = False          # gets the raw rest of the line instead of tokens
+    once: bool = False         # has side effects: runs once, on rank 0 of a distributed run
 
 
 @dataclass
@@ -57,12 +58,15 @@ def _check_name(name: str, what: str) -> str:
     return name
 
 
-def register_directive(name: str, fn: Callable[..., Any], help: str | None = None) -> None:
-    """Register the plugin directive ``\\name`` calling ``fn(args: list[str]) -> int | None``."""
+def register_directive(name: str, fn: Callable[..., Any], help: str | None = None,
+                       once: bool = False) -> None:
+    """Register the plugin directive ``\\name`` calling ``fn(args: list[str]) -> int | None``;
+    ``once``: it has side effects, a distributed run calls it on rank 0 only (the other ranks
+    wait and receive the template variables it sets)."""
     name = _check_name(name.lstrip("\\"), "directive")
     if name in DIRECTIVES and DIRECTIVES[name].builtin:
         raise RegistryError(f'directive "\\{name}" is built in and cannot be replaced')
-    DIRECTIVES[name] = Directive(name, fn, (help or fn.__doc__ or "").strip())
+    DIRECTIVES[name] = Directive(name, fn, (help or fn.__doc__ or "").strip(), once=once)
     _generation[0] += 1
 
 
@@ -75,11 +79,13 @@ def register_function(name: str, fn: Callable[..., Any], help: str | None = None
     _generation[0] += 1
 
 
-def builtin(name: str, help: str, raw: bool = False) -> Callable[[Callable], Callable]:
-    """Decorator for built-in directives ``fn(ctx, args) -> int | None``."""
+def builtin(name: str, help: str, raw: bool = False,
+            once: bool = False) -> Callable[[Callable], Callable]:
+    """Decorator for built-in directives ``fn(ctx, args) -> int | None`` (``once``: see
+    :func:`register_directive`)."""
 
     def mark(fn: Callable) -> Callable:
-        DIRECTIVES[name] = Directive(name, fn, help.strip(), builtin=True, raw=raw)
+        DIRECTIVES[name] = Directive(name, fn, help.strip(), builtin=True, raw=raw, once=once)
         return fn
 
     return mark

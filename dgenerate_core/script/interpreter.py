@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import difflib
+import pickle
 import sys
 import traceback
 from typing import Any, Callable, Iterable, Sequence
 
-from dgenerate_core import __version__
+from dgenerate_core import __version__, distributed
 from dgenerate_core.errors import DgenerateError, ScriptError, ScriptExit
 from dgenerate_core.registries import script as registry
 from dgenerate_core.script import catalog  # noqa: F401 - registers the built-in directives
@@ -17,7 +18,8 @@ from dgenerate_core.script.variables import check_define, initial_variables, las
 from dgenerate_core.invoke import invoke_dgenerate
 from dgenerate_core.script.envexpand import expand_env
 
-META_ARGS = ("--file", "--shell", "--shell-protocol", "--no-stdin", "--console", "--set", "--setp")
+META_ARGS = ("--file", "--shell", "--shell-protocol", "--no-stdin", "--console", "--set", "--setp",
+             "--ranks")
 
 
 def meta_argument(argv: Sequence[str]) -> str | None:
@@ -178,6 +180,34 @@ class ConfigRunner:
         directive = registry.DIRECTIVES.get(name)
         if directive is None:
             raise ScriptError(unknown_directive_message(name))
+        if directive.once and distributed.launched():
+            code = self._run_once(directive, name, rest)
+        else:
+            code = self._call_directive(directive, name, rest)
+        if code:
+            raise ScriptError(f'Directive "\\{name}" error return code: {code}')
+        self._refresh_functions()
+
+    def _run_once(self, directive: Any, name: str, rest: str) -> Any:
+        """A directive with side effects in a distributed run: rank 0 runs it, the other ranks
+        wait and take over the template variables it set (and its error)."""
+        group = distributed.current()
+        before = dict(self.variables)
+
+        def run() -> tuple[Any, dict[str, Any], list[str]]:
+            code = self._call_directive(directive, name, rest)
+            changed = {k: v for k, v in self.variables.items()
+                       if (k not in before or before[k] is not v) and _picklable(v)}
+            return code, changed, [k for k in before if k not in self.variables]
+
+        code, changed, removed = group.once(run)
+        if not group.main:
+            self.variables.update(changed)
+            for key in removed:
+                self.variables.pop(key, None)
+        return code
+
+    def _call_directive(self, directive: Any, name: str, rest: str) -> Any:
         try:
             if directive.builtin and directive.raw:
                 code = directive.fn(self, rest.strip())
@@ -192,9 +222,7 @@ class ConfigRunner:
                 print(f"\\{name} error trace:", file=sys.stderr)
                 traceback.print_exc()
             raise ScriptError(f"\\{name}: {type(ex).__name__}: {ex}") from None
-        if code:
-            raise ScriptError(f'Directive "\\{name}" error return code: {code}')
-        self._refresh_functions()
+        return code
 
     def _run_invocation(self, text: str) -> None:
         argv = self.shell_args(text)
@@ -217,6 +245,15 @@ class ConfigRunner:
             return self.invoker(argv)
 
         return invoke_dgenerate(argv, modules=modules)
+
+
+def _picklable(value: Any) -> bool:
+    """True when ``value`` can travel to the other ranks (modules and the like stay behind)."""
+    try:
+        pickle.dumps(value)
+    except Exception:  # noqa: BLE001 - pickling raises many kinds
+        return False
+    return True
 
 
 def unknown_directive_message(name: str) -> str:

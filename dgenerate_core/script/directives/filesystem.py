@@ -66,7 +66,7 @@ def _popd(ctx, args: list[str]) -> int:
 
 @builtin("pwd", r"""
 Print the current working directory.
-""")
+""", once=True)
 def _pwd(ctx, args: list[str]) -> int:
     _exactly(args, 0, "pwd", "no arguments")
     ctx.print(_posix(os.getcwd()))
@@ -91,7 +91,7 @@ List files and directories: \ls [-l] [-a] [PATH ...]
 
 Files given are listed first, then the sorted entries of each directory (directories end in /).
 -l gives a long listing with mode, links, size and modification time; -a includes hidden entries.
-""")
+""", once=True)
 def _ls(ctx, args: list[str]) -> int:
     parser = DirectiveParser("ls")
     parser.add_argument("-l", action="store_true", help="long listing")
@@ -123,7 +123,7 @@ def _ls(ctx, args: list[str]) -> int:
 Create directories: \mkdir [-p] DIRECTORY ...
 
 -p / --parents creates missing parents and accepts existing directories.
-""")
+""", once=True)
 def _mkdir(ctx, args: list[str]) -> int:
     def make(path: str, parents: bool) -> None:
         os.makedirs(path, exist_ok=True) if parents else os.mkdir(path)
@@ -152,7 +152,7 @@ def _for_each_path(name: str, verb: str, args: list[str],
 Remove empty directories: \rmdir [-p] DIRECTORY ...
 
 -p / --parents removes each directory with everything in it.
-""")
+""", once=True)
 def _rmdir(ctx, args: list[str]) -> int:
     def remove(path: str, parents: bool) -> None:
         shutil.rmtree(path, ignore_errors=True) if parents else os.rmdir(path)
@@ -164,7 +164,7 @@ def _rmdir(ctx, args: list[str]) -> int:
 Remove files: \rm [-r] [-f] PATH ...
 
 -r removes directories recursively; -f ignores paths that do not exist.
-""")
+""", once=True)
 def _rm(ctx, args: list[str]) -> int:
     parser = DirectiveParser("rm")
     parser.add_argument("-r", "--recursive", action="store_true")
@@ -192,7 +192,7 @@ def _rm(ctx, args: list[str]) -> int:
 
 @builtin("cp", r"""
 Copy a file (with its metadata) or a directory tree: \cp SOURCE DESTINATION
-""")
+""", once=True)
 def _cp(ctx, args: list[str]) -> int:
     _exactly(args, 2, "cp", "a source and a destination")
     try:
@@ -211,7 +211,7 @@ def _cp(ctx, args: list[str]) -> int:
 
 @builtin("mv", r"""
 Move or rename a file or directory: \mv SOURCE DESTINATION
-""")
+""", once=True)
 def _mv(ctx, args: list[str]) -> int:
     _exactly(args, 2, "mv", "a source and a destination")
     try:

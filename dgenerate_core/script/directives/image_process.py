@@ -18,7 +18,7 @@ if asked, and write the results:
 
 Without -o the result is written next to the input as NAME_processed_N.EXT. On success it sets
 last_images and last_animations to the files written. See \image_process --help.
-""")
+""", once=True)
 def _image_process(ctx, args: list[str]) -> int:
     result = image_process(args, "\\image_process", "\\image_process",
                            offline=getattr(ctx, "offline", False))

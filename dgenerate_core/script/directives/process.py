@@ -177,7 +177,7 @@ Run native programs: \exec COMMAND ARGS... [| COMMAND ...] [REDIRECTIONS]
 Pipes and the redirections <, >, 1>, 2>, &>, >>, 1>>, 2>>, &>>, 2>&1 and 1>&2 work the same on
 every platform. The directory of dgenerate's Python is put first on PATH, so "python" runs the
 Python dgenerate runs in. The status of the last command is the directive's status.
-""")
+""", once=True)
 def _exec(ctx, args: list[str]) -> int:
     commands = _parse_pipeline(args)
     return _run(commands)

@@ -130,7 +130,7 @@ def _unset_env(ctx, args: list[str]) -> int:
 Print text after template and environment variable expansion: \print TEXT
 
 The text is not shell-parsed: quotes and globs are printed as written.
-""", raw=True)
+""", raw=True, once=True)
 def _print(ctx, rest: str) -> int:
     ctx.print(ctx.expand(rest))
     return 0
@@ -140,7 +140,7 @@ def _print(ctx, rest: str) -> int:
 Print the arguments after shell parsing, joined by one space: \echo ARGS...
 
 Useful to see what quoting, escapes, environment variables and globs turn an argument into.
-""")
+""", once=True)
 def _echo(ctx, args: list[str]) -> int:
     ctx.print(" ".join(args))
     return 0
@@ -148,7 +148,7 @@ def _echo(ctx, args: list[str]) -> int:
 
 @builtin("gen_seeds", r"""
 Store N random seeds (a list of strings) in a template variable: \gen_seeds NAME N
-""")
+""", once=True)
 def _gen_seeds(ctx, args: list[str]) -> int:
     if len(args) != 2:
         raise ScriptError("\\gen_seeds: expected a variable name and a count")

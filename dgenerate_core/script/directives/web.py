@@ -18,7 +18,7 @@ With -o FILE it is written there, and an existing FILE is reused. With -o DIR/ (
 the file goes into that directory, named by the server or the URL. -x / --overwrite always
 downloads again. -t / --text allows text/* content, which is refused by default because it is
 usually an error or login page.
-""")
+""", once=True)
 def _download(ctx, args: list[str]) -> int:
     parser = DirectiveParser("download")
     parser.add_argument("variable", help="template variable that receives the file path")
