@@ -22,6 +22,12 @@ from dgenerate_core.render.execute import RenderJob, render
 from dgenerate_core.render.output import OutputSettings
 from dgenerate_core.render.plan import build_plan, resolve_seeds, scheduler_combinations
 from dgenerate_core.seeds.rules import parse_for_options
+from dgenerate_core.options.globalconfig import default_arguments, load_global_config
+from dgenerate_core.options.rules_common import model_type
+from dgenerate_core.pipelines.cache import known_caches, set_limits
+from dgenerate_core.prompts.checks import check_prompt_options
+from dgenerate_core.pipelines.device import resolve_device
+from dgenerate_core.prompts.expand import upscale_options
 
 _ALIGN_16 = ("sd3", "sd3-pix2pix", "flux", "flux-fill", "flux-kontext")
 
@@ -107,9 +113,6 @@ def parse_and_validate(argv: Sequence[str], in_script: bool = False) -> Any:
 def _with_global_config(opts: Any, argv: list[str]) -> Any:
     """The options with the ``--global-config`` defaults the command line did not give, after
     applying the file's object cache limits."""
-    from dgenerate_core.options.globalconfig import default_arguments, load_global_config
-    from dgenerate_core.options.rules_common import model_type
-    from dgenerate_core.pipelines.cache import known_caches, set_limits
 
     path = os.path.expanduser(opts.global_config)
     config = load_global_config(path, known_caches())
@@ -147,7 +150,6 @@ def invoke_dgenerate(argv: Sequence[str], in_script: bool = False,
 
     for text in opts.image_seeds or []:
         parse_for_options(text, opts)
-    from dgenerate_core.prompts.checks import check_prompt_options
 
     check_prompt_options(opts, opts.model_type or "sd")
     folder = os.path.expanduser(opts.output_path or "./output")
@@ -158,8 +160,6 @@ def invoke_dgenerate(argv: Sequence[str], in_script: bool = False,
 
 def _upscale_prompts(opts: Any) -> None:
     """Run the prompt upscalers (they may expand one prompt into several) before the plan."""
-    from dgenerate_core.pipelines.device import resolve_device
-    from dgenerate_core.prompts.expand import upscale_options
 
     upscale_options(opts, {"local_files_only": bool(getattr(opts, "offline_mode", False)),
                            "default_device": resolve_device(opts.device, check=False)})

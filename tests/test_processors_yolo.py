@@ -290,3 +290,17 @@ def test_yolo_from_a_hub_repository_in_the_cache(yolo_files, tmp_path, monkeypat
     assert white_box(process(src, tmp_path / "m.png", uri)) == BOX
     assert main(["--sub-command", "image-process", src, "-o", str(tmp_path / "x.png"), "-p",
                  uri.replace("faces", "hands")]) != 0
+
+
+def test_ultralytics_leaves_pillow_open_alone(tmp_path):
+    """ultralytics replaces PIL.Image.open with a wrapper that tries to pip install pi-heif for any
+    file Pillow cannot identify; after dgenerate imports it, a broken file is still Pillow's error."""
+    from PIL import Image, UnidentifiedImageError
+
+    from dgenerate_core.processors.detect import ultra_env
+
+    ultra_env.import_ultralytics()
+    bad = tmp_path / "bad.png"
+    bad.write_text("not an image")
+    with pytest.raises(UnidentifiedImageError):
+        Image.open(bad)

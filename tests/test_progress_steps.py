@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dgenerate_core import events
+from dgenerate_core import events, pipelines
 from dgenerate_core.invoke import invoke_dgenerate
 
 
@@ -16,6 +16,8 @@ def _events(args):
             got.append((event, dict(fields)))
 
     events.add_sink(sink)
+    if "--schedulers" not in args:  # a pipeline another test left cached would announce no load
+        pipelines.clear_object_cache()
     try:
         invoke_dgenerate(args)
     finally:

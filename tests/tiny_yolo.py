@@ -12,7 +12,7 @@ import os
 
 from dgenerate_core.processors.detect import ultra_env
 
-ultra_env.prepare()  # before ultralytics is imported: offline, config folder in the cache
+ultra_env.import_ultralytics()  # offline, config folder in the cache, PIL.Image.open kept
 
 from ultralytics.nn.tasks import DetectionModel  # noqa: E402
 

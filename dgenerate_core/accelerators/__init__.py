@@ -13,6 +13,12 @@ from typing import Any
 
 from dgenerate_core.accelerators.base import LAST, Stats
 from dgenerate_core.options import resolve_implied
+from dgenerate_core.accelerators.deepcache import deep_cache
+from dgenerate_core.accelerators.teacache import tea_cache
+from dgenerate_core.accelerators.hidiffusion import hi_diffusion
+from dgenerate_core.accelerators.ras import params_for as ras_params
+from dgenerate_core.accelerators.ras import ras
+from dgenerate_core.accelerators.sada import params_for, sada
 
 __all__ = ["LAST", "Stats", "accelerate", "enabled"]
 _LOG = logging.getLogger("dgenerate")
@@ -31,37 +37,24 @@ def accelerate(pipe: Any, step: Any, opts: Any, refiner: bool = False,
     stack = _LoggingStack()
     if refiner:
         if flags.sdxl_refiner_deep_cache:
-            from dgenerate_core.accelerators.deepcache import deep_cache
-
             stack.enter_context(deep_cache(
                 pipe, int(step["sdxl_refiner_deep_cache_intervals"] or 5),
                 int(_zero(step["sdxl_refiner_deep_cache_branch_ids"], 1)),
                 "--sdxl-refiner-deep-cache-branch-ids"))
         return stack
     if flags.deep_cache:
-        from dgenerate_core.accelerators.deepcache import deep_cache
-
         stack.enter_context(deep_cache(pipe, int(step["deep_cache_intervals"] or 5),
                                        int(_zero(step["deep_cache_branch_ids"], 1))))
     if flags.tea_cache:
-        from dgenerate_core.accelerators.teacache import tea_cache
-
         stack.enter_context(tea_cache(pipe, float(_zero(step["tea_cache_rel_l1_thresholds"],
                                                         0.6))))
     if flags.hi_diffusion:
-        from dgenerate_core.accelerators.hidiffusion import hi_diffusion
-
         stack.enter_context(hi_diffusion(pipe, model_type,
                                          raunet=not flags.hi_diffusion_no_raunet,
                                          window_attention=not flags.hi_diffusion_no_win_attn))
     if flags.ras:
-        from dgenerate_core.accelerators.ras import params_for as ras_params
-        from dgenerate_core.accelerators.ras import ras
-
         stack.enter_context(ras(pipe, ras_params(step)))
     if flags.sada:
-        from dgenerate_core.accelerators.sada import params_for, sada
-
         stack.enter_context(sada(pipe, params_for(step, model_type)))
     return stack
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from dgenerate_core.processors.base import LatentsProcessor
 from dgenerate_core.processors.image import weights
+from dgenerate_core.pipelines.source import load_errors
 
 REPO = "city96/SD-Latent-Interposer"
 VERSION = "4.0"
@@ -87,7 +88,6 @@ class InterposerProcessor(LatentsProcessor):
     This only works on fully denoised latents.
 
     Supported conversions:
-
     - v1 (SD 1.x) ↔ xl (SDXL) ↔ v3 (SD3)
     - fx (Flux) → v1/xl/v3
     - ca (Stable Cascade) → v1/xl/v3
@@ -124,7 +124,6 @@ class InterposerProcessor(LatentsProcessor):
             path = weights.hub_file(REPO, weight_name(self.source, self.target), self.label,
                                     self.local_files_only, f"v{VERSION}")
             net = build_network(self.source, self.target)
-            from dgenerate_core.pipelines.source import load_errors
 
             with load_errors(self.label, path):
                 net.load_state_dict(weights.load_torch_file(path))

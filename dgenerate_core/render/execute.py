@@ -31,6 +31,7 @@ from dgenerate_core.seeds.rules import parse_for_options
 from dgenerate_core.render.sigmas import add_sigmas
 from dgenerate_core.render.prompted import apply_embedded, clean, weigh, weighter_uri
 from dgenerate_core.render.stepcount import COUNTING, counting_steps
+from dgenerate_core.render.cascade import run_cascade
 
 
 @dataclass
@@ -299,8 +300,6 @@ def run_step(job: RenderJob, step: Step, seed: Any, mode: str, size: Any) -> Any
     pset = job.pset
     batch = batch_size_for(job, seed)
     if pset.model_type == "s-cascade":
-        from dgenerate_core.render.cascade import run_cascade
-
         # several images are one image prompt: no batching, no extra outputs (usage.md §11)
         images = run_cascade(job, step, seed, job.batch_size, lambda: _generator(pset.device, step["seeds"]),
                              _progress, lambda p, kw: _call(job, p, kw))

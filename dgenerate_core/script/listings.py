@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from dgenerate_core.errors import NotSupportedYet
 from dgenerate_core.processors.helptext import format_processor_help
 from dgenerate_core.prompts.helptext import format_help as format_prompt_help
 from dgenerate_core.quantizers import format_quantizer_help
 from dgenerate_core.registries.listings import LISTINGS, REFERENCE_NAMES, SCRIPT_LISTINGS  # noqa: F401
 from dgenerate_core.script import helpformat
 from dgenerate_core.subcommands.registry import format_sub_command_help
-
-
-def _print_reference_listing(option: str, names: list[str]) -> int:
-    what, available = REFERENCE_NAMES[option]
-    if names:
-        raise NotSupportedYet(f"{option} {' '.join(names)}")
-    print(f"Available {what}:\n")
-    for name in available:
-        print(f'    "{name}"')
-    return 0
 
 
 def help_listing(option: str, names: list[str]) -> int:
@@ -35,8 +24,6 @@ def help_listing(option: str, names: list[str]) -> int:
     if option in ("--prompt-weighter-help", "--prompt-upscaler-help"):
         print(format_prompt_help(option[2:-5], names))
         return 0
-    if option in REFERENCE_NAMES:
-        return _print_reference_listing(option, names)
     formatter = {
         "--directives-help": helpformat.format_directives_help,
         "--functions-help": helpformat.format_functions_help,

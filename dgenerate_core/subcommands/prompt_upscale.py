@@ -14,6 +14,8 @@ from dgenerate_core.registries.subcommands import register_sub_command
 from dgenerate_core.options.reconstruct import quote as dgenerate_quote
 from dgenerate_core.subcommands.base import SubCommand
 from dgenerate_core.subcommands.image_process import _HelpShown, _Parser
+from dgenerate_core.prompts.expand import upscale_plain
+from dgenerate_core import plugins
 
 DESCRIPTION = "Upscale prompts without performing image generation."
 FORMATS = ("text", "json", "toml", "yaml")
@@ -80,7 +82,6 @@ def render_output(prompts: list[str], fmt: str, quote: str) -> str:
 def prompt_upscale(args: Sequence[str], prog: str = "prompt-upscale", offline: bool = False,
                    directive: bool = False) -> tuple[list[str], str | None] | int:
     """Run prompt-upscale; returns (prompts, --setp variable) or the status after --help."""
-    from dgenerate_core.prompts.expand import upscale_plain
 
     parser = build_parser(prog, directive)
     try:
@@ -92,8 +93,6 @@ def prompt_upscale(args: Sequence[str], prog: str = "prompt-upscale", offline: b
                              or ns.device):
         raise UsageError(f"{prog}: --setp only works with --prompts and --upscaler")
     if ns.plugin_modules:
-        from dgenerate_core import plugins
-
         plugins.load_plugin_modules(ns.plugin_modules)
     # no device given: the upscalers that run models pick the best one (dynamicprompts alone
     # never imports torch)
@@ -122,7 +121,6 @@ class PromptUpscaleSubCommand(SubCommand):
     text, json, toml or yaml.
 
     Example:
-
         dgenerate --sub-command prompt-upscale --prompts "a {cat|dog} on a bench" -u dynamicprompts -of yaml
 
     See: dgenerate --sub-command prompt-upscale --help

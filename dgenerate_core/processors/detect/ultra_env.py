@@ -67,10 +67,19 @@ def prepare() -> None:
 def import_ultralytics():
     """The ultralytics module, set up offline; a clear line when it is not installed."""
     prepare()
+    from PIL import Image
+
+    pil_open = Image.open
     try:
         import ultralytics
+        import ultralytics.utils.patches  # noqa: F401 - replaces PIL.Image.open when imported
     except ImportError as ex:
         raise DgenerateError("YOLO and SAM processors need ultralytics: pip install "
                              "'dgenerate[processors]' (the ultralytics-opencv-headless "
                              f"build): {ex}") from None
+    finally:
+        # ultralytics replaces PIL.Image.open process-wide with a wrapper that, for any file
+        # Pillow cannot identify, tries to pip install pi-heif and raises ModuleNotFoundError:
+        # an unreadable image later in the same session would no longer be one clear line
+        Image.open = pil_open
     return ultralytics

@@ -8,6 +8,8 @@ from typing import Any
 from dgenerate_core.processors.base import ImageProcessor
 from dgenerate_core.processors.image import weights
 from dgenerate_core.processors.image.dims import parse_size
+from dgenerate_core.seeds.resize import resize_image_calc
+from dgenerate_core.processors.image.geometry import resample
 
 DETECT_HELP = """
 The "detect-resolution" argument is the resolution the image is resized to internal to the
@@ -106,8 +108,6 @@ class Annotator(ImageProcessor):
     def detect_size(self, size: tuple[int, int]) -> tuple[int, int]:
         """The size the detector runs at: detect-resolution, then the network's alignment."""
         if self.detect_resolution is not None:
-            from dgenerate_core.seeds.resize import resize_image_calc
-
             size = resize_image_calc(size, self.detect_resolution, self.detect_aspect,
                                      self.detect_align)
         if self.ALIGN > 1:
@@ -118,7 +118,6 @@ class Annotator(ImageProcessor):
         import numpy
         from PIL import Image
 
-        from dgenerate_core.processors.image.geometry import resample
 
         rgb = image.convert("RGB")
         size = self.detect_size(rgb.size)

@@ -9,6 +9,7 @@ from dgenerate_core.errors import ModelError
 from dgenerate_core.processors.image import weights
 from dgenerate_core.processors.image.masks import _ChainUser
 from dgenerate_core.processors.image.upscaler import load_spandrel, model_dtype, parse_dtype
+from dgenerate_core.processors.image.patchmatch import inpaint
 
 PAIR_HELP = """
 This processor needs either a mask or a subject image, through the "mask" or "image" argument
@@ -147,7 +148,6 @@ class PatchmatchProcessor(_MaskedFill):
         import numpy
         from PIL import Image
 
-        from dgenerate_core.processors.image.patchmatch import inpaint
 
         subject, hole = self.pair(image)
         array = inpaint(numpy.asarray(subject), hole, self.patch_size, self.seed)

@@ -9,6 +9,7 @@ from typing import Any
 from dgenerate_core.errors import DgenerateError
 from dgenerate_core.processors.base import ImageProcessor
 from dgenerate_core.processors.image import weights
+from dgenerate_core.processors.image.tiles import run_tiled
 
 MAX_TILE = 400
 
@@ -108,7 +109,6 @@ class NcnnUpscalerProcessor(ImageProcessor):
         import torch
         from PIL import Image
 
-        from dgenerate_core.processors.image.tiles import run_tiled
 
         if not self.tile and max(image.size) > MAX_TILE:
             raise self.error(f"tile=0 only works for images up to {MAX_TILE} pixels, this one "

@@ -9,6 +9,8 @@ from typing import Any
 from dgenerate_core.errors import ModelError
 from dgenerate_core.processors.base import ImageProcessor
 from dgenerate_core.processors.image import weights
+from dgenerate_core.pipelines.source import first_line
+from dgenerate_core.processors.image.tiles import run_tiled
 
 _LOG = logging.getLogger("dgenerate")
 DTYPES = ("float32", "float16")
@@ -16,7 +18,6 @@ DTYPES = ("float32", "float16")
 
 def load_spandrel(path: str, label: str) -> Any:
     """A spandrel model descriptor for the model file ``path`` (on the CPU, eval mode)."""
-    from dgenerate_core.pipelines.source import first_line  # pipelines load lazily
 
     with weights.quiet():
         import spandrel
@@ -137,7 +138,6 @@ class UpscalerProcessor(ImageProcessor):
         from PIL import Image
         from spandrel import ModelTiling
 
-        from dgenerate_core.processors.image.tiles import run_tiled
 
         descriptor = self.descriptor()
         device = weights.torch_device(self.device)

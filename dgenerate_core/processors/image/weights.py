@@ -13,6 +13,9 @@ from typing import Any, Callable, Hashable, Iterator
 from dgenerate_core import webcache
 from dgenerate_core.errors import ModelError
 from dgenerate_core.processors.base import ProcessorError
+from dgenerate_core.pipelines.cache import _free_memory, get_cache
+from dgenerate_core.pipelines.device import resolve_device
+from dgenerate_core.pipelines.source import first_line, hf_cache_dir, load_errors, localize
 
 ANNOTATORS = "lllyasviel/Annotators"
 CACHE_NAME = "image_processor"
@@ -28,7 +31,6 @@ def hub_file(repo: str, filename: str, label: str, local_files_only: bool = Fals
              subfolder: str | None = None) -> str:
     """The local path of ``filename`` in the hub repository ``repo`` (downloaded once into the
     Hugging Face cache; offline mode only looks in the cache)."""
-    from dgenerate_core.pipelines.source import hf_cache_dir, load_errors
 
     no_net = offline(local_files_only)
     shown = f"{repo}/{subfolder + '/' if subfolder else ''}{filename}"
@@ -43,7 +45,6 @@ def hub_file(repo: str, filename: str, label: str, local_files_only: bool = Fals
 def model_file(path: str, label: str, local_files_only: bool = False) -> str:
     """A local file for a ``model=`` argument: a file path, an HTTP(S) URL (the web cache) or a
     Hugging Face blob link (the hub cache)."""
-    from dgenerate_core.pipelines.source import localize
 
     local = os.path.expanduser(localize(path, label, offline(local_files_only)))
     if not os.path.isfile(local):
@@ -53,7 +54,6 @@ def model_file(path: str, label: str, local_files_only: bool = False) -> str:
 
 def cached(key: Hashable, factory: Callable[[], Any], label: str = "") -> Any:
     """The object cache entry for ``key`` (built by ``factory`` on a miss)."""
-    from dgenerate_core.pipelines.cache import get_cache
 
     return get_cache(CACHE_NAME).get_or_create(key, factory, label)
 
@@ -66,7 +66,6 @@ def file_key(path: str) -> tuple[str, int, int]:
 
 def torch_device(device: str | None) -> str:
     """The processing device: ``device`` or the default device (cuda, xpu, mps, cpu)."""
-    from dgenerate_core.pipelines.device import resolve_device
 
     return resolve_device(device)
 
@@ -76,8 +75,6 @@ def on_device(modules: list[Any], device: str, offload: bool, label: str = "") -
     """Move ``modules`` to ``device`` for the body; with ``offload`` move them back to the CPU.
     A torch failure in the body (shape, out of memory) becomes one line naming ``label``."""
     import torch
-
-    from dgenerate_core.pipelines.source import first_line  # pipelines load lazily
 
     for module in modules:
         if module is not None:
@@ -93,7 +90,6 @@ def on_device(modules: list[Any], device: str, offload: bool, label: str = "") -
             for module in modules:
                 if module is not None:
                     module.to("cpu")
-            from dgenerate_core.pipelines.cache import _free_memory
 
             _free_memory()
 

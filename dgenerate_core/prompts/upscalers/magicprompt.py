@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dgenerate_core.errors import ModelError, NotSupportedYet
+from dgenerate_core.errors import ModelError
+from dgenerate_core.quantizers.configs import transformers_quantization
 from dgenerate_core.pipelines.device import default_device
 from dgenerate_core.prompts.base import register_upscaler
 from dgenerate_core.prompts.upscalers.llm import LLMUpscaler, quiet_transformers
@@ -77,11 +78,7 @@ class MagicPromptUpscaler(LLMUpscaler):
         """``from_pretrained`` keywords for ``quantizer=`` (the quantizers package)."""
         if not self.quantizer:
             return {}
-        try:
-            from dgenerate_core.quantizers import configs
-        except ImportError:  # quantization not built in this tree
-            raise NotSupportedYet('magicprompt "quantizer"') from None
-        return configs.transformers_quantization(self.quantizer, 'magicprompt "quantizer"')
+        return transformers_quantization(self.quantizer, 'magicprompt "quantizer"')
 
     @property
     def device(self) -> str:
