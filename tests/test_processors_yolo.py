@@ -304,3 +304,22 @@ def test_ultralytics_leaves_pillow_open_alone(tmp_path):
     bad.write_text("not an image")
     with pytest.raises(UnidentifiedImageError):
         Image.open(bad)
+
+
+def test_adetailer_detectors_weigh_and_clean_their_prompt(tiny_models, yolo_files, tmp_path):
+    """The detailing pass uses the generation's prompt weighter: a weighted prompt changes the
+    detailed box, an embedded <name: value> argument is not read as prompt text."""
+    fixed = yolo_files["fixed"]
+    seed = flat(tmp_path / "seed.png")
+    common = ["--image-seeds", seed, "--image-seed-strengths", "0.5", "-adb", "0", "-add", "0",
+              "-ad", fixed, "--prompt-weighter", "sd-embed"]
+
+    def detailed(name, prompt):
+        out = gen(tiny_models, tmp_path / name, *common, "--prompts", prompt).images[0]
+        return numpy.asarray(Image.open(out).convert("RGB")).astype(int)
+
+    plain = detailed("plain", "a red face")
+    neutral = detailed("neutral", "a (red:1.0) face <guidance-scale: 5>")
+    weighted = detailed("weighted", "a (red:1.8) face")
+    assert numpy.array_equal(plain, neutral)
+    assert not numpy.array_equal(plain, weighted)

@@ -17,6 +17,7 @@ from dgenerate_core.processors.image.dims import parse_padding
 from dgenerate_core.render.calls import CallBuilder, add_common, add_micro_conditioning, add_prompts
 from dgenerate_core.render.control import add_control
 from dgenerate_core.render.plan import DEFAULT_STRENGTH, split_prompt
+from dgenerate_core.render.prompted import clean, weigh, weighter_uri
 from dgenerate_core.uri import parse_uri
 
 _LOG = logging.getLogger("dgenerate")
@@ -134,11 +135,14 @@ def _control(job: Any, step: Any, seed: Any, pipe: Any, image_size: tuple[int, i
 
 def _base_call(job: Any, step: Any, pipe: Any, prompt: str, generator: Any) -> dict[str, Any]:
     call = CallBuilder(pipe, job.pset.accepts, job.pset.model_type, "inpaint")
-    add_prompts(call, prompt, step["second_prompts"], step["third_prompts"])
-    add_common(call, step, job.opts, generator, 1, None)
+    add_prompts(call, clean(prompt), clean(step["second_prompts"]), clean(step["third_prompts"]))
+    weighted = bool(weighter_uri(job, step, False))
+    add_common(call, step, job.opts, generator, 1, None, weighted=weighted)
     add_micro_conditioning(call, step, refiner=False)
     strength = step["image_seed_strengths"]
     call.optional("strength", DEFAULT_STRENGTH if strength is None else strength)
+    if weighted:  # the detailing pass weighs its prompt like the generation it details
+        weigh(job, step, pipe, call.kwargs, second_model=False)
     return call.kwargs
 
 
