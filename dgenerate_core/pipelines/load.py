@@ -17,7 +17,9 @@ from dgenerate_core.pipelines.modeltypes import ModelTypeInfo, canonical_model_t
 from dgenerate_core.pipelines.pipelineset import PipelineSet
 from dgenerate_core.pipelines.schedulers import remember_original
 from dgenerate_core.pipelines.second import load_second
-from dgenerate_core.pipelines.source import Source, classify, hf_cache_dir, load_errors, localize
+from dgenerate_core.pipelines.source import (
+    Source, classify, hf_cache_dir, load_errors, localize, single_file_config,
+)
 from dgenerate_core.pipelines.controlnets import load_controls
 from dgenerate_core.pipelines.ipadapters import apply_ip_adapters, load_ip_adapters
 from dgenerate_core.quantizers import (QuantPlan, import_bitsandbytes_offline, make_plan,
@@ -307,7 +309,7 @@ def _load_main(spec: LoadSpec, info: ModelTypeInfo, cls: Any, kind: str, overrid
             if not info.single_file:
                 raise UsageError(f"--model-type {info.name} cannot be loaded from a single file "
                                  "checkpoint, use a folder or repository")
-            extra = _single_file_config(spec.original_config)
+            extra = single_file_config(spec.original_config)
             pipe = cls.from_single_file(path, local_files_only=spec.offline_mode,
                                         token=spec.auth_token, cache_dir=hf_cache_dir(),
                                         **extra, **overrides,
@@ -322,19 +324,6 @@ def _load_main(spec: LoadSpec, info: ModelTypeInfo, cls: Any, kind: str, overrid
     remember_original(pipe)
     object.__setattr__(pipe, "_dgenerate_model_path", spec.model_path)
     return pipe
-
-
-def _single_file_config(original: str | None) -> dict[str, Any]:
-    """``--original-config``: an LDM .yaml file, or (our extension) a diffusers model folder whose
-    configs, tokenizers and scheduler describe the checkpoint, which needs no hub access at all."""
-    if not original:
-        return {}
-    path = os.path.expanduser(original)
-    if os.path.isdir(path):
-        return {"config": path}
-    if not os.path.isfile(path):
-        raise ModelError(f'--original-config "{original}": no such file or folder')
-    return {"original_config": path}
 
 
 def _subfolder(path: str, kind: str, src: Source) -> str:

@@ -12,7 +12,9 @@ from dgenerate_core.pipelines import components
 from dgenerate_core.pipelines.device import dtype_kwargs, resolve_dtype
 from dgenerate_core.pipelines.modeltypes import CASCADE_DECODER
 from dgenerate_core.pipelines.schedulers import remember_original
-from dgenerate_core.pipelines.source import Source, classify, hf_cache_dir, load_errors, localize
+from dgenerate_core.pipelines.source import (
+    Source, classify, hf_cache_dir, load_errors, localize, single_file_config,
+)
 from dgenerate_core.pipelines.uris import parse_uri
 from dgenerate_core.quantizers import make_plan, pipeline_quantization
 
@@ -26,17 +28,6 @@ def second_model_option(spec: Any) -> tuple[str, str] | None:
     if getattr(spec, "sdxl_refiner", None):
         return "--sdxl-refiner", spec.sdxl_refiner
     return None
-
-
-def _single_file_config(original: str | None) -> dict[str, Any]:
-    if not original:
-        return {}
-    path = os.path.expanduser(original)
-    if os.path.isdir(path):
-        return {"config": path}
-    if not os.path.isfile(path):
-        raise UsageError(f'--second-model-original-config "{original}": no such file or folder')
-    return {"original_config": path}
 
 
 def load_second(spec: Any, d: components.Defaults, device: str) -> Any:
@@ -76,7 +67,8 @@ def load_second(spec: Any, d: components.Defaults, device: str) -> Any:
                                  "loaded from a single file, use a folder or repository")
             pipe = cls.from_single_file(path, local_files_only=d.offline, token=d.token,
                                         cache_dir=hf_cache_dir(),
-                                        **_single_file_config(spec.second_model_original_config),
+                                        **single_file_config(spec.second_model_original_config,
+                                                           "--second-model-original-config"),
                                         **overrides, **dtype_kwargs(rdtype))
         else:
             if spec.second_model_original_config:

@@ -122,3 +122,17 @@ def load_errors(option: str, value: str, offline: bool = False) -> Iterator[None
             raise ModelError(f'{option} "{value}": not found in the Hugging Face cache, and '
                              "--offline-mode forbids downloading it") from e
         raise ModelError(f'{option} "{value}": cannot load it: {first_line(e)}') from e
+
+
+def single_file_config(original: str | None, option: str = "--original-config") -> dict[str, Any]:
+    """``from_single_file`` keywords for ``--original-config`` (or the second model's): an LDM
+    .yaml file, or (our extension) a diffusers model folder whose configs, tokenizers and scheduler
+    describe the checkpoint, which needs no hub access at all."""
+    if not original:
+        return {}
+    path = os.path.expanduser(original)
+    if os.path.isdir(path):
+        return {"config": path}
+    if not os.path.isfile(path):
+        raise ModelError(f'{option} "{original}": no such file or folder')
+    return {"original_config": path}
