@@ -46,7 +46,7 @@ NO_TEMPLATE: frozenset[str] = frozenset({
     "help", "version", "file", "shell", "no_stdin", "console", "set", "setp", "sub_command",
     "sub_command_help", "templates_help", "directives_help", "functions_help", "quantizer_help",
     "prompt_weighter_help", "latents_processor_help", "prompt_upscaler_help",
-    "image_processor_help", "gen_seeds",
+    "image_processor_help", "gen_seeds", "ranks",
 })
 
 # what a reproducing .dgen config must leave out: meta arguments (not allowed in scripts), help
