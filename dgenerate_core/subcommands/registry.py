@@ -40,7 +40,7 @@ class NotBuiltSubCommand(SubCommand):
 
 
 def sub_command_classes(include_hidden: bool = False) -> dict[str, type]:
-    """Name -> class of every sub-command (plugin classes replace built-ins), sorted."""
+    """Name -> class of every sub-command (a plugin cannot take a built-in name), sorted."""
     classes: list[type] = builtin_sub_commands()
     for module in plugins.loaded_modules():
         for value in list(vars(module).values()):
