@@ -104,8 +104,8 @@ def test_reference_listing_details_are_not_supported_yet(capsys):
 
 
 def test_sub_command_not_supported_yet():
-    with pytest.raises(NotSupportedYet, match="--sub-command civitai-links is not supported yet"):
-        modes.run(["--sub-command", "civitai-links", "https://civitai.com/models/1"])
+    with pytest.raises(NotSupportedYet, match="--sub-command to-diffusers is not supported yet"):
+        modes.run(["--sub-command", "to-diffusers", "x"])
 
 
 def test_has_model_path():

@@ -9,9 +9,6 @@ ALIASES = {
     "to_diffusers": ("to-diffusers", """
 Save a model (a single file checkpoint or a Hugging Face repository) as a diffusers folder, like
 the to-diffusers sub-command. See \\to_diffusers --help."""),
-    "civitai_links": ("civitai-links", """
-List the direct download links of the models on a CivitAI model page, like the civitai-links
-sub-command. See \\civitai_links --help."""),
     "auto1111_metadata": ("auto1111-metadata", """
 Add Automatic1111 style metadata to an image written by dgenerate, from its own metadata or a
 config written by --output-configs, like the auto1111-metadata sub-command.
