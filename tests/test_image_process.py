@@ -205,7 +205,7 @@ def test_sub_command_help_and_unbuilt_sub_commands(capsys):
     assert main(["--sub-command-help", "image-process", "to-diffusers"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("image-process:\n") and "to-diffusers:" in out
-    for name in ("auto1111-metadata", "to-diffusers"):
+    for name in ("to-diffusers",):
         assert main(["--sub-command", name]) == 1
         assert f"--sub-command {name} is not supported yet" in capsys.readouterr().err
     assert main(["--sub-command", "nope"]) == 1

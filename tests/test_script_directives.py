@@ -227,7 +227,7 @@ def test_unknown_directive_suggests(capsys):
         run("\\settings x\n")
 
 
-@pytest.mark.parametrize("name", ["to_diffusers", "auto1111_metadata"])
+@pytest.mark.parametrize("name", ["to_diffusers"])
 def test_not_supported_yet_directives(name):
     with pytest.raises(ScriptError, match=f"\\\\{name} is not supported yet"):
         run(f"\\{name} x\n")

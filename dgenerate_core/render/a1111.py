@@ -3,16 +3,21 @@
 Format (one text block): the prompt, ``Negative prompt: ...``, then ``Steps: N, Sampler: S,
 CFG scale: G, Seed: S, Size: WxH, Model hash: H, Model: NAME, Denoising strength: D,
 Clip skip: C, Version: dgenerate 5.0.0``. The model hash is Automatic1111's "AutoV2" hash (the
-first 10 hex digits of the file's SHA-256), only for single-file checkpoints.
+first 10 hex digits of the file's SHA-256), only for single-file checkpoints. Hashes are kept
+in memory and on disk (``model_hashes.json`` in the cache folder, keyed by path, modification
+time and size) so a large checkpoint is read once.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from typing import Any
 
 from dgenerate_core import __version__
+from dgenerate_core.media.atomic import temp_path
+from dgenerate_core.webcache import cache_root
 from dgenerate_core.render.plan import split_prompt
 from dgenerate_core.render.prompted import clean
 
@@ -29,18 +34,51 @@ SAMPLERS = {
 _HASHES: dict[tuple[str, float, int], str] = {}
 
 
+def _disk_file() -> str:
+    return str(cache_root() / "model_hashes.json")
+
+
+def _disk_hashes() -> dict[str, str]:
+    try:
+        with open(_disk_file(), encoding="utf-8") as f:
+            data = json.load(f)
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_disk_hash(key: str, digest: str) -> None:
+    data = _disk_hashes()
+    data[key] = digest
+    path = _disk_file()
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        temp = temp_path(os.path.dirname(path), "model_hashes.json")
+        with open(temp, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=1)
+        os.replace(temp, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
 def model_hash(path: str) -> str | None:
-    """AutoV2 hash of a single-file checkpoint (None for folders and repo ids); cached."""
+    """AutoV2 hash of a single-file checkpoint (None for folders and repo ids); cached in memory
+    and on disk."""
     if not os.path.isfile(path):
         return None
     stat = os.stat(path)
     key = (os.path.abspath(path), stat.st_mtime, stat.st_size)
     if key not in _HASHES:
-        digest = hashlib.sha256()
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-        _HASHES[key] = digest.hexdigest()[:10]
+        disk_key = f"{key[0]}|{key[1]}|{key[2]}"
+        digest = _disk_hashes().get(disk_key)
+        if not digest:
+            sha = hashlib.sha256()
+            with open(path, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    sha.update(block)
+            digest = sha.hexdigest()[:10]
+            _save_disk_hash(disk_key, digest)
+        _HASHES[key] = digest
     return _HASHES[key]
 
 

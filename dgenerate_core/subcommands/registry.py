@@ -9,6 +9,7 @@ from typing import Iterable, Sequence
 from dgenerate_core import plugins
 from dgenerate_core.errors import NotSupportedYet, UsageError
 from dgenerate_core.registries.subcommands import builtin_sub_commands, register_sub_command
+from dgenerate_core.subcommands import auto1111  # noqa: F401 - registers auto1111-metadata
 from dgenerate_core.subcommands import civitai_links  # noqa: F401 - registers civitai-links
 from dgenerate_core.subcommands import image_process  # noqa: F401 - registers image-process
 from dgenerate_core.subcommands import prompt_upscale  # noqa: F401 - registers prompt-upscale
@@ -23,8 +24,6 @@ class NotBuiltSubCommand(SubCommand):
 
     NOT_BUILT = True
     HELP = {
-        "auto1111-metadata": "Add Automatic1111 style metadata to an image written by dgenerate, "
-                             "from its own metadata or a config written by --output-configs.",
         "to-diffusers": "Save a single file checkpoint or a Hugging Face model as a diffusers "
                         "folder.",
     }

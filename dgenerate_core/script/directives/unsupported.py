@@ -9,10 +9,6 @@ ALIASES = {
     "to_diffusers": ("to-diffusers", """
 Save a model (a single file checkpoint or a Hugging Face repository) as a diffusers folder, like
 the to-diffusers sub-command. See \\to_diffusers --help."""),
-    "auto1111_metadata": ("auto1111-metadata", """
-Add Automatic1111 style metadata to an image written by dgenerate, from its own metadata or a
-config written by --output-configs, like the auto1111-metadata sub-command.
-See \\auto1111_metadata --help."""),
 }
 
 
