@@ -6,7 +6,7 @@ import pytest
 
 from dgenerate_core import modes
 from dgenerate_core.cli import main
-from dgenerate_core.errors import NotSupportedYet, UsageError
+from dgenerate_core.errors import UsageError
 
 
 def test_parse_meta_splits_meta_from_injected():
@@ -101,11 +101,6 @@ def test_reference_listings(capsys, option, heading, name):
 def test_reference_listing_details_are_not_supported_yet(capsys):
     assert main(["--prompt-weighter-help", "compel"]) == 1
     assert "--prompt-weighter-help compel is not supported yet" in capsys.readouterr().err
-
-
-def test_sub_command_not_supported_yet():
-    with pytest.raises(NotSupportedYet, match="--sub-command to-diffusers is not supported yet"):
-        modes.run(["--sub-command", "to-diffusers", "x"])
 
 
 def test_has_model_path():

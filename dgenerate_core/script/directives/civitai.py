@@ -2,7 +2,7 @@ r"""\civitai_links and \auto1111_metadata: sub-commands as config directives."""
 
 from __future__ import annotations
 
-from dgenerate_core.script.registry import builtin
+from dgenerate_core.registries.script import builtin
 from dgenerate_core.subcommands.auto1111 import auto1111_metadata
 from dgenerate_core.subcommands.civitai_links import civitai_links
 

@@ -2,7 +2,7 @@ r"""\prompt_upscale: the prompt-upscale sub-command as a config directive, with 
 
 from __future__ import annotations
 
-from dgenerate_core.script.registry import builtin
+from dgenerate_core.registries.script import builtin
 
 
 @builtin("prompt_upscale", r"""
