@@ -17,7 +17,7 @@ from typing import Any
 
 from dgenerate_core import __version__
 from dgenerate_core.media.atomic import temp_path
-from dgenerate_core.webcache import cache_root
+from dgenerate_core.webcache import cache_root, cached_path, is_url
 from dgenerate_core.render.plan import split_prompt
 from dgenerate_core.render.prompted import clean
 
@@ -94,10 +94,12 @@ def parameters_text(step: Any, model_path: str, size: tuple[int, int], scheduler
     fields = [("Steps", step["inference_steps"]), ("Sampler", sampler_name(scheduler)),
               ("CFG scale", step["guidance_scales"]), ("Seed", step["seeds"]),
               ("Size", f"{size[0]}x{size[1]}")]
-    digest = model_hash(os.path.expanduser(model_path))
+    local = (cached_path(model_path) or "") if is_url(model_path) else model_path
+    digest = model_hash(os.path.expanduser(local))
     if digest:
         fields.append(("Model hash", digest))
-    fields.append(("Model", os.path.splitext(os.path.basename(model_path.rstrip("/\\")))[0]))
+    fields.append(("Model", os.path.splitext(os.path.basename(
+        model_path.split("?")[0].rstrip("/\\")))[0]))
     if step["image_seed_strengths"] is not None:
         fields.append(("Denoising strength", step["image_seed_strengths"]))
     if step["clip_skips"] is not None:
