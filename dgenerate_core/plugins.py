@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.util
+import logging
 import os
 import re
 import sys
@@ -31,6 +32,7 @@ from dgenerate_core.registries import script as script_registry
 F = TypeVar("F", bound=Callable[..., Any])
 MARK = "__dgenerate_plugin__"
 
+_LOG = logging.getLogger("dgenerate")
 _loaded: dict[str, ModuleType] = {}
 #: (kind label, name) -> the plugin (as the user named it) that provides it
 _claimed: dict[tuple[str, str], str] = {}
@@ -163,6 +165,7 @@ def load_plugin_modules(paths: Iterable[str]) -> list[ModuleType]:
             errors.append(str(ex))
             continue
         _status[spec] = ("loaded" if new else "already loaded", "")
+        _LOG.debug('Plugin "%s": %s', spec, _status[spec][0])
         modules.append(module)
     if errors:
         raise PluginError("\n".join(errors))
