@@ -134,3 +134,12 @@ def test_errors_and_help(tmp_path, capsys):
     assert main(["--sub-command", "auto1111-metadata", "--help"]) == 0
     out = capsys.readouterr().out
     assert "-c CONFIG" in out and "--offline-mode" in out and "--output OUTPUT" in out
+
+
+def test_generation_time_metadata_has_the_same_fields(tiny_models, tmp_path):
+    assert main([tiny_models.sd_single_file, "--original-config", tiny_models.sd, *FAST, "-cs",
+                 "1", "--schedulers", "EulerAncestralDiscreteScheduler",
+                 "--loras", tiny_models.lora + ";scale=0.5",
+                 "--prompts", "a cat, sitting; ugly, blurry", "-oam", "-o", str(tmp_path)]) == 0
+    with Image.open(_one(tmp_path, ".png")) as im:
+        _check(parse_a1111(im.text["parameters"]), tiny_models)

@@ -13,11 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from typing import Any
+from typing import Any, Sequence
 
 from dgenerate_core import __version__
+from dgenerate_core.errors import DgenerateError
 from dgenerate_core.media.atomic import temp_path
-from dgenerate_core.webcache import cache_root, cached_path, is_url
+from dgenerate_core.webcache import WebCacheError, cache_root, cached_path, fetch, is_url
 from dgenerate_core.render.plan import split_prompt
 from dgenerate_core.render.prompted import clean
 
@@ -82,28 +83,100 @@ def model_hash(path: str) -> str | None:
     return _HASHES[key]
 
 
+def uri_model_path(uri: str | None) -> str | None:
+    """The model path of a URI (``path;arg=...`` or ``Class;model=path``)."""
+    if not uri:
+        return None
+    head, *args = uri.split(";")
+    for arg in args:
+        key, _, value = arg.partition("=")
+        if key.strip() == "model":
+            return value.strip()
+    return head.strip()
+
+
+def model_name(path: str) -> str:
+    """A model's name: the file name without extension (query strings dropped)."""
+    base = path.split("?")[0].rstrip("/\\")
+    return os.path.splitext(os.path.basename(base))[0] or base
+
+
+def file_hash(path: str, offline: bool, download: bool = True) -> str | None:
+    """AutoV2 hash of a local or web-cached single file; None for repos and folders. A URL not
+    in the web cache is downloaded into it (not offline, and only with ``download``)."""
+    if is_url(path):
+        local = cached_path(path)
+        if local is None and not download:
+            return None
+        if local is None:
+            try:
+                local = fetch(path, offline=offline)
+            except WebCacheError as ex:
+                raise DgenerateError(f"cannot hash {path}: {ex}") from None
+        return model_hash(local)
+    return model_hash(os.path.expanduser(path))
+
+
+def hash_list(uris: Sequence[str] | None, offline: bool, download: bool = True) -> str | None:
+    """A1111's quoted ``"name: hash, ..."`` list of the single files among ``uris``."""
+    pairs = []
+    for uri in uris or []:
+        path = uri_model_path(uri)
+        digest = file_hash(path, offline, download) if path else None
+        if path and digest:
+            pairs.append(f"{model_name(path)}: {digest}")
+    return '"' + ", ".join(pairs) + '"' if pairs else None
+
+
+def vae_fields(opts: Any, offline: bool = False, download: bool = True) -> list[tuple[str, Any]]:
+    """``VAE hash`` and ``VAE`` of ``--vae`` (none without one)."""
+    vae = uri_model_path(getattr(opts, "vae", None))
+    if not vae:
+        return []
+    digest = file_hash(vae, offline, download)
+    return ([("VAE hash", digest)] if digest else []) + [("VAE", model_name(vae))]
+
+
+def sub_model_fields(opts: Any, offline: bool = False,
+                     download: bool = True) -> list[tuple[str, Any]]:
+    """A1111's ``Lora hashes``, ``TI hashes`` and ``ControlNet hashes`` lists."""
+    fields = []
+    for key, dest in (("Lora hashes", "loras"), ("TI hashes", "textual_inversions"),
+                      ("ControlNet hashes", "control_nets")):
+        text = hash_list(getattr(opts, dest, None), offline, download)
+        if text:
+            fields.append((key, text))
+    return fields
+
+
 def sampler_name(scheduler: Any) -> str:
     """The Automatic1111 name of a scheduler object (its class name when unknown)."""
     name = type(scheduler).__name__
     return SAMPLERS.get(name, name)
 
 
-def parameters_text(step: Any, model_path: str, size: tuple[int, int], scheduler: Any) -> str:
-    """The ``parameters`` text of one output image of ``step``."""
+def parameters_text(step: Any, model_path: str, size: tuple[int, int], scheduler: Any,
+                    opts: Any = None) -> str:
+    """The ``parameters`` text of one output image of ``step`` (with ``opts``: also the hashes
+    of the VAE, LoRAs, textual inversions and ControlNets)."""
     positive, negative = split_prompt(clean(step["prompts"]))
     fields = [("Steps", step["inference_steps"]), ("Sampler", sampler_name(scheduler)),
               ("CFG scale", step["guidance_scales"]), ("Seed", step["seeds"]),
               ("Size", f"{size[0]}x{size[1]}")]
+    offline = bool(getattr(opts, "offline_mode", False))
     local = (cached_path(model_path) or "") if is_url(model_path) else model_path
     digest = model_hash(os.path.expanduser(local))
     if digest:
         fields.append(("Model hash", digest))
-    fields.append(("Model", os.path.splitext(os.path.basename(
-        model_path.split("?")[0].rstrip("/\\")))[0]))
+    fields.append(("Model", model_name(model_path)))
+    if opts is not None:
+        fields += vae_fields(opts, offline, download=False)  # loading cached what it used
     if step["image_seed_strengths"] is not None:
         fields.append(("Denoising strength", step["image_seed_strengths"]))
     if step["clip_skips"] is not None:
         fields.append(("Clip skip", int(step["clip_skips"]) + 1))
+    if opts is not None:
+        fields += sub_model_fields(opts, offline, download=False)
     fields.append(("Version", f"dgenerate {__version__}"))
     lines = [positive]
     if negative is not None:

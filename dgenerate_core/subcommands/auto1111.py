@@ -14,17 +14,18 @@ import shlex
 from typing import Any, Sequence
 
 from dgenerate_core import __version__
-from dgenerate_core.errors import DgenerateError, UsageError
+from dgenerate_core.errors import UsageError
 from dgenerate_core.media.atomic import discard, publish, temp_path
 from dgenerate_core.media.images import EXIF_IFD, EXIF_USER_COMMENT, read_config_metadata
 from dgenerate_core.options import parse_args
 from dgenerate_core.registries.subcommands import register_sub_command
-from dgenerate_core.render.a1111 import SAMPLERS, model_hash
+from dgenerate_core.render.a1111 import (
+    SAMPLERS, file_hash, model_name, sub_model_fields, vae_fields,
+)
 from dgenerate_core.render.plan import split_prompt
 from dgenerate_core.render.prompted import clean
 from dgenerate_core.subcommands.base import SubCommand
 from dgenerate_core.subcommands.image_process import _HelpShown, _Parser
-from dgenerate_core.webcache import WebCacheError, cached_path, fetch, is_url
 
 DESCRIPTION = (
     "Automatic1111 Metadata Tool. This adds Automatic1111 metadata to images generated with "
@@ -62,46 +63,6 @@ def config_argv(text: str) -> list[str]:
         raise UsageError(f"cannot read the dgenerate config: {ex}") from None
 
 
-def _model_path(uri: str | None) -> str | None:
-    """The model path of a URI (``path;arg=...`` or ``Class;model=path``)."""
-    if not uri:
-        return None
-    head, *args = uri.split(";")
-    for arg in args:
-        key, _, value = arg.partition("=")
-        if key.strip() == "model":
-            return value.strip()
-    return head.strip()
-
-
-def _name(path: str) -> str:
-    base = path.split("?")[0].rstrip("/\\")
-    return os.path.splitext(os.path.basename(base))[0] or base
-
-
-def file_hash(path: str, offline: bool) -> str | None:
-    """AutoV2 hash of a local or web-cached single file; None for repos and folders."""
-    if is_url(path):
-        local = cached_path(path)
-        if local is None:
-            try:
-                local = fetch(path, offline=offline)
-            except WebCacheError as ex:
-                raise DgenerateError(f"cannot hash {path}: {ex}") from None
-        return model_hash(local)
-    return model_hash(os.path.expanduser(path))
-
-
-def _hash_list(uris: Sequence[str] | None, offline: bool) -> str | None:
-    pairs = []
-    for uri in uris or []:
-        path = _model_path(uri)
-        digest = file_hash(path, offline) if path else None
-        if path and digest:
-            pairs.append(f"{_name(path)}: {digest}")
-    return '"' + ", ".join(pairs) + '"' if pairs else None
-
-
 def _first(values: Any) -> Any:
     return values[0] if isinstance(values, (list, tuple)) and values else values
 
@@ -118,22 +79,13 @@ def parameters_from_options(opts: Any, size: tuple[int, int], offline: bool = Fa
     digest = file_hash(opts.model_path, offline)
     if digest:
         fields.append(("Model hash", digest))
-    fields.append(("Model", _name(opts.model_path)))
-    vae = _model_path(getattr(opts, "vae", None))
-    if vae:
-        vae_digest = file_hash(vae, offline)
-        if vae_digest:
-            fields.append(("VAE hash", vae_digest))
-        fields.append(("VAE", _name(vae)))
+    fields.append(("Model", model_name(opts.model_path)))
+    fields += vae_fields(opts, offline)
     if getattr(opts, "image_seeds", None) and opts.image_seed_strengths:
         fields.append(("Denoising strength", _first(opts.image_seed_strengths)))
     if getattr(opts, "clip_skips", None):
         fields.append(("Clip skip", int(_first(opts.clip_skips)) + 1))
-    for key, dest in (("Lora hashes", "loras"), ("TI hashes", "textual_inversions"),
-                      ("ControlNet hashes", "control_nets")):
-        text = _hash_list(getattr(opts, dest, None), offline)
-        if text:
-            fields.append((key, text))
+    fields += sub_model_fields(opts, offline)
     fields.append(("Version", f"dgenerate {__version__}"))
     lines = [positive]
     if negative is not None:
