@@ -54,3 +54,26 @@ def test_vae_lora_and_ti_by_url_same_pixels_and_offline(tiny_models, tmp_path, c
     # the server is gone: offline mode finds every file in the web cache
     assert main([*hosted, "-ofm", "-o", str(tmp_path / "offline")]) == 0
     assert np.array_equal(_pixels(tmp_path / "local"), _pixels(tmp_path / "offline"))
+
+
+def test_text_encoder_file_by_url(tiny_models, tmp_path):
+    import torch
+    from safetensors.torch import save_file
+
+    from dgenerate_core.pipelines import load_pipelines
+
+    try:
+        from tests.tiny_models import opts
+    except ImportError:
+        from tiny_models import opts
+    plain = load_pipelines(opts(tiny_models.flux, "flux")).base.text_encoder.state_dict()
+    served = tmp_path / "served"
+    served.mkdir()
+    changed = {k: (v * 0.5 if v.is_floating_point() else v).contiguous() for k, v in plain.items()}
+    save_file({("" if k.startswith("text_model.") else "text_model.") + k: v
+               for k, v in changed.items()}, served / "clip_l.safetensors")
+    with serve_directory(str(served)) as base:
+        pset = load_pipelines(opts(tiny_models.flux, "flux", text_encoders=[
+            f"CLIPTextModel;model={base}/clip_l.safetensors;mode=clip-l", "+"]))
+    mine = pset.base.text_encoder.state_dict()
+    assert mine.keys() == changed.keys() and all(torch.equal(mine[k], changed[k]) for k in mine)
