@@ -3,6 +3,7 @@ r"""\prompt_upscale: the prompt-upscale sub-command as a config directive, with 
 from __future__ import annotations
 
 from dgenerate_core.registries.script import builtin
+from dgenerate_core.subcommands.prompt_upscale import prompt_upscale
 
 
 @builtin("prompt_upscale", r"""
@@ -14,8 +15,6 @@ This upscales prompts without performing diffusion, and does not end the config.
 \prompt_upscale --help.
 """)
 def _prompt_upscale(ctx, args: list[str]) -> int:
-    from dgenerate_core.subcommands.prompt_upscale import prompt_upscale
-
     result = prompt_upscale(args, "\\prompt_upscale", offline=getattr(ctx, "offline", False),
                             directive=True)
     if isinstance(result, int):
