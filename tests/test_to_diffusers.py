@@ -49,3 +49,20 @@ def test_directive_errors_and_help(tiny_models, tmp_path, capsys):
     for flag in ("--model-type", "--revision", "--subfolder", "--dtypes", "--original-config",
                  "--auth-token", "--output", "--offline-mode"):
         assert flag in out
+
+
+def test_url_checkpoint_and_folder_sources(tiny_models, tmp_path):
+    try:
+        from tests.httpserver import serve_directory
+    except ImportError:  # plain `pytest`: tests/ itself is on sys.path
+        from httpserver import serve_directory
+
+    with serve_directory(os.path.dirname(tiny_models.sd_single_file)) as base:
+        url = f"{base}/{os.path.basename(tiny_models.sd_single_file)}"
+        assert main(["--sub-command", "to-diffusers", url, "-olc", tiny_models.sd,
+                     "-o", str(tmp_path / "from_url")]) == 0
+    assert main(["--sub-command", "to-diffusers", tiny_models.sd, "-o",
+                 str(tmp_path / "from_folder")]) == 0
+    for name in ("from_url", "from_folder"):
+        assert main([str(tmp_path / name), *FAST, "-o", str(tmp_path / f"img_{name}")]) == 0
+    assert np.array_equal(_pixels(tmp_path / "img_from_url"), _pixels(tmp_path / "img_from_folder"))
