@@ -1,8 +1,15 @@
 """Plugin loading for ``--plugin-modules`` and ``\\import_plugins`` (see docs/plugins.md).
 
-A plugin is a folder with ``__init__.py``, a ``.py`` file, or an importable module name. Its
-module-level functions decorated with :func:`directive` or :func:`template_function` are
-registered in ``dgenerate_core.registries.script``. Loading the same plugin again is harmless.
+A plugin is a folder with ``__init__.py``, a ``.py`` file, or an importable module name. All seven
+kinds are found the same way, in the module's attributes: functions decorated with
+:func:`directive` or :func:`template_function`, and subclasses of ``ImageProcessor``,
+``LatentsProcessor``, ``SubCommand``, ``PromptWeighter`` and ``PromptUpscaler``. Every plugin
+gets a status (:func:`plugin_status`); one that fails is reported in one line and the others still
+load. A name that a built-in or another plugin already has is an error naming both. Loading the
+same plugin again is harmless.
+
+The base classes live on higher floors; they are imported here by dotted name when a plugin is
+loaded (the way ``prompt_registry`` fills itself), so this floor imports nothing above it.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.util
+import logging
 import os
 import re
 import sys
@@ -17,13 +25,37 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable, Iterable, TypeVar
 
+from dgenerate_core import prompt_registry
 from dgenerate_core.errors import DgenerateError
 from dgenerate_core.registries import script as script_registry
 
 F = TypeVar("F", bound=Callable[..., Any])
 MARK = "__dgenerate_plugin__"
 
+_LOG = logging.getLogger("dgenerate")
 _loaded: dict[str, ModuleType] = {}
+#: (kind label, name) -> the plugin (as the user named it) that provides it
+_claimed: dict[tuple[str, str], str] = {}
+#: one record per plugin named so far: spec -> (status, error line or "")
+_status: dict[str, tuple[str, str]] = {}
+
+#: kind label -> (module, base class, module, function returning the name -> class table);
+#: the function is called with the extra argument when one is given
+CLASS_KINDS: dict[str, tuple[str, str, str, str, tuple[Any, ...]]] = {
+    "image processor": ("dgenerate_core.processors.base", "ImageProcessor",
+                        "dgenerate_core.processors.registry", "processor_classes", ("image", True)),
+    "latents processor": ("dgenerate_core.processors.base", "LatentsProcessor",
+                          "dgenerate_core.processors.registry", "processor_classes",
+                          ("latents", True)),
+    "sub-command": ("dgenerate_core.subcommands.base", "SubCommand",
+                    "dgenerate_core.subcommands.registry", "sub_command_classes", (True,)),
+    "prompt weighter": ("dgenerate_core.prompts.base", "PromptWeighter",
+                        "dgenerate_core.prompt_registry", "classes", ("prompt-weighter", True)),
+    "prompt upscaler": ("dgenerate_core.prompts.base", "PromptUpscaler",
+                        "dgenerate_core.prompt_registry", "classes", ("prompt-upscaler", True)),
+}
+#: the prompt kinds live in a registry table (the others are found by scanning loaded modules)
+PROMPT_KINDS = {"prompt weighter": "prompt-weighter", "prompt upscaler": "prompt-upscaler"}
 
 
 class PluginError(DgenerateError):
@@ -113,25 +145,47 @@ def _load_one(spec: str) -> tuple[str, ModuleType, bool]:
         raise
 
 
+def plugin_status() -> dict[str, tuple[str, str]]:
+    """Plugin as named -> ``(status, error)``: "loaded", "already loaded" or "failed"."""
+    return dict(_status)
+
+
 def load_plugin_modules(paths: Iterable[str]) -> list[ModuleType]:
-    """Load each plugin (folder, ``.py`` file or module name) and register what it provides."""
-    modules = []
+    """Load each plugin (folder, ``.py`` file or module name) and register what it provides.
+
+    A plugin that fails does not stop the others; afterwards one :class:`PluginError` lists one
+    line per failed plugin.
+    """
+    modules, errors = [], []
     for spec in paths:
         try:
-            key, module, new = _load_one(spec)
-        except DgenerateError:
-            raise
-        except SyntaxError as ex:
-            raise PluginError(
-                f'Error loading plugin module "{spec}": SyntaxError: {ex.msg} '
-                f"(line {ex.lineno})") from ex
-        except Exception as ex:
-            raise PluginError(f'Error loading plugin module "{spec}": {type(ex).__name__}: {ex}') from ex
-        if new:
-            register_module(module, spec)
-            _loaded[key] = module
+            module, new = _load_and_register(spec)
+        except PluginError as ex:
+            _status[spec] = ("failed", str(ex))
+            errors.append(str(ex))
+            continue
+        _status[spec] = ("loaded" if new else "already loaded", "")
+        _LOG.debug('Plugin "%s": %s', spec, _status[spec][0])
         modules.append(module)
+    if errors:
+        raise PluginError("\n".join(errors))
     return modules
+
+
+def _load_and_register(spec: str) -> tuple[ModuleType, bool]:
+    try:
+        key, module, new = _load_one(spec)
+    except DgenerateError as ex:
+        raise PluginError(str(ex)) from None
+    except SyntaxError as ex:
+        raise PluginError(f'Error loading plugin module "{spec}": SyntaxError: {ex.msg} '
+                          f"(line {ex.lineno})") from ex
+    except Exception as ex:
+        raise PluginError(f'Error loading plugin module "{spec}": {type(ex).__name__}: {ex}') from ex
+    if new:
+        register_module(module, spec)
+        _loaded[key] = module
+    return module, new
 
 
 def plugin_members(module: ModuleType) -> list[tuple[str, str, Callable[..., Any], str | None]]:
@@ -145,16 +199,75 @@ def plugin_members(module: ModuleType) -> list[tuple[str, str, Callable[..., Any
     return found
 
 
+def _base(kind: str) -> type:
+    module, name = CLASS_KINDS[kind][:2]
+    return getattr(importlib.import_module(module), name)
+
+
+def plugin_classes(module: ModuleType) -> list[tuple[str, str, type]]:
+    """The ``(kind label, name, class)`` of every plugin class in ``module``.
+
+    Classes of dgenerate itself imported into the plugin (a base to subclass) are not plugins.
+    """
+    found = []
+    for value in list(vars(module).values()):
+        if not isinstance(value, type) or value.__module__.startswith("dgenerate_core."):
+            continue
+        for kind in CLASS_KINDS:
+            if issubclass(value, _base(kind)):
+                names = value.names() if hasattr(value, "names") else ()
+                found += [(kind, str(name), value) for name in names]
+    return found
+
+
+def _existing(kind: str) -> dict[str, Any]:
+    """Name -> what already has it (class, or function of a directive / template function)."""
+    if kind in ("directive", "template function"):
+        importlib.import_module("dgenerate_core.script.catalog")  # the built-ins register
+        table = script_registry.DIRECTIVES if kind == "directive" else script_registry.FUNCTIONS
+        return {name: entry.fn for name, entry in table.items()}
+    module, function, args = CLASS_KINDS[kind][2:]
+    return dict(getattr(importlib.import_module(module), function)(*args))
+
+
+def _shown(kind: str, name: str) -> str:
+    return f'{kind} "\\{name}"' if kind == "directive" else f'{kind} "{name}"'
+
+
+def _check_collisions(members: list[tuple[str, str, Any]], shown: str) -> None:
+    tables: dict[str, dict[str, Any]] = {}
+    seen: dict[tuple[str, str], Any] = {}
+    for kind, name, value in members:
+        table = tables.setdefault(kind, _existing(kind))
+        where = ""
+        if table.get(name, value) is not value:
+            owner = _claimed.get((kind, name))
+            where = f'plugin "{owner}"' if owner else "dgenerate (built in)"
+        elif seen.setdefault((kind, name), value) is not value:
+            where = f"another {kind} of the same plugin"
+        if where:
+            raise PluginError(f'Plugin "{shown}": {_shown(kind, name)} is already provided by '
+                              f"{where}")
+
+
 def register_module(module: ModuleType, shown: str = "") -> None:
-    """Register the directives and template functions marked in ``module``."""
-    members = plugin_members(module)
-    if not members:
-        return
-    for kind, name, fn, help_text in members:
+    """Register every plugin of ``module`` (after checking that no name is taken)."""
+    shown = shown or module.__name__
+    functions = [("directive" if kind == "directive" else "template function",
+                  name.lstrip("\\"), fn, help_text)
+                 for kind, name, fn, help_text in plugin_members(module)]
+    classes = plugin_classes(module)
+    _check_collisions([(k, n, v) for k, n, v, _ in functions] + classes, shown)
+    for kind, name, fn, help_text in functions:
         try:
             if kind == "directive":
-                script_registry.register_directive(name.lstrip("\\"), fn, help_text)
+                script_registry.register_directive(name, fn, help_text)
             else:
                 script_registry.register_function(name, fn, help_text)
         except DgenerateError as ex:
-            raise PluginError(f'Plugin module "{shown or module.__name__}": {ex}') from None
+            raise PluginError(f'Plugin "{shown}": {ex}') from None
+        _claimed[(kind, name)] = shown
+    for kind, name, cls in classes:
+        if kind in PROMPT_KINDS:
+            prompt_registry.register(PROMPT_KINDS[kind], cls, (name,))
+        _claimed[(kind, name)] = shown

@@ -6,7 +6,7 @@ import pytest
 
 from dgenerate_core import modes
 from dgenerate_core.cli import main
-from dgenerate_core.errors import NotSupportedYet, UsageError
+from dgenerate_core.errors import UsageError
 
 
 def test_parse_meta_splits_meta_from_injected():
@@ -107,11 +107,6 @@ def test_every_listing_documents_its_names(capsys):
         assert main([option, name]) == 0, option
         out = capsys.readouterr().out
         assert name in out and "not supported yet" not in out, option
-
-
-def test_sub_command_not_supported_yet():
-    with pytest.raises(NotSupportedYet, match="--sub-command civitai-links is not supported yet"):
-        modes.run(["--sub-command", "civitai-links", "https://civitai.com/models/1"])
 
 
 def test_has_model_path():

@@ -227,12 +227,6 @@ def test_unknown_directive_suggests(capsys):
         run("\\settings x\n")
 
 
-@pytest.mark.parametrize("name", ["to_diffusers", "civitai_links", "auto1111_metadata"])
-def test_not_supported_yet_directives(name):
-    with pytest.raises(ScriptError, match=f"\\\\{name} is not supported yet"):
-        run(f"\\{name} x\n")
-
-
 def test_cache_directives(capsys):
     out, _ = out_of(capsys, "\\list_object_caches\n\\clear_object_cache\n"
                             "\\clear_object_cache vae\n\\clear_device_cache cpu\n")

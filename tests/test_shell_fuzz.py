@@ -38,7 +38,8 @@ IN_LINE_BREAKERS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 UNSAFE = {"exit", "exec", "download", "import_plugins", "import", "cd", "pushd", "rm", "rmdir",
           "mv", "cp", "mkdir", "civitai_links", "image_process", "prompt_upscale", "to_diffusers",
-          "save_modules", "use_modules", "clear_modules", "clear_device_cache", "gen_seeds"}
+          "save_modules", "use_modules", "clear_modules", "clear_device_cache", "gen_seeds",
+          "auto1111_metadata"}
 ConfigRunner()  # make sure every built-in directive is registered
 SAFE = sorted(set(registry.DIRECTIVES) - UNSAFE)
 UNKNOWN = ["bogus", "", "Print", "print_", "2x", "é", "\\", "set-x", "{{ x }}"]

@@ -19,7 +19,7 @@ _NOT_LORA = ("scheduler", "optimizer", "checkpoint")  # files beside a LoRA that
 def _location(uri: Uri, offline: bool, token: str | None = None) -> dict[str, Any]:
     """Resolve a URL concept to a local file (web cache); loading keyword arguments."""
     if uri.concept.lower().startswith(("http://", "https://")):
-        uri.concept = localize(uri.concept, uri.option, offline)
+        uri.concept = localize(uri.concept, uri.option, offline, token)
     kind = classify(uri.concept, uri.option, uri.raw)
     if kind == "file":
         uri.reject(("revision", "subfolder", "weight-name"), "cannot be used with a single file")
@@ -131,7 +131,7 @@ def apply_textual_inversions(pipe: Any, values: list[str], model_type: str,
                          "textual inversions")
     for text in values:
         uri = parse_uri(text, "--textual-inversions", ("token", "revision", "subfolder", "weight-name"))
-        where = _location(uri, offline)
+        where = _location(uri, offline, token)
         path = os.path.expanduser(uri.concept)
         trigger = uri.get("token")
         if trigger is None and model_type != "sd" and is_single_file(path):

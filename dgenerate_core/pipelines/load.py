@@ -108,6 +108,13 @@ def load_pipelines(opts: Any) -> PipelineSet:
     return pset
 
 
+def build_uncached(opts: Any) -> PipelineSet:
+    """The PipelineSet for these options built outside the object cache (to-diffusers: the
+    models are dropped as soon as they are saved)."""
+    import_bitsandbytes_offline()
+    return _build(LoadSpec.from_options(opts))
+
+
 def _check_offload(spec: LoadSpec, device: str) -> LoadSpec:
     """The spec without offload flags on the CPU (each warned about once: they have no effect
     there, and the example scripts choose them when no GPU is present)."""

@@ -1,8 +1,8 @@
 """Processor classes by name (built-ins and plugin classes) and building them from URIs.
 
 Plugin processors are the :class:`ImageProcessor` / :class:`LatentsProcessor` subclasses found in
-the modules loaded with ``--plugin-modules`` / ``\\import_plugins``; a plugin name replaces a
-built-in one. Importing this module imports no torch, numpy or cv2.
+the modules loaded with ``--plugin-modules`` / ``\\import_plugins``; a plugin cannot take the name of a
+built-in or another plugin. Importing this module imports no torch, numpy or cv2.
 """
 
 from __future__ import annotations

@@ -468,7 +468,7 @@ def _a1111(job: RenderJob, step: Step, mode: str, images: Any) -> str | None:
         return None
 
     return parameters_text(step, job.opts.model_path, images[0].size,
-                           job.pset.get(mode).scheduler)
+                           job.pset.get(mode).scheduler, job.opts)
 
 
 def _post_process(job: RenderJob, step: Step, images: Any, frame: int | None = None) -> Any:

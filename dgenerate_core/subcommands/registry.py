@@ -7,45 +7,25 @@ import textwrap
 from typing import Iterable, Sequence
 
 from dgenerate_core import plugins
-from dgenerate_core.errors import NotSupportedYet, UsageError
+from dgenerate_core.errors import UsageError
 from dgenerate_core.registries.subcommands import builtin_sub_commands, register_sub_command
+from dgenerate_core.subcommands import auto1111  # noqa: F401 - registers auto1111-metadata
+from dgenerate_core.subcommands import civitai_links  # noqa: F401 - registers civitai-links
 from dgenerate_core.subcommands import image_process  # noqa: F401 - registers image-process
 from dgenerate_core.subcommands import prompt_upscale  # noqa: F401 - registers prompt-upscale
+from dgenerate_core.subcommands import to_diffusers  # noqa: F401 - registers to-diffusers
 from dgenerate_core.subcommands.base import SubCommand
 
 WIDTH = 100
 
 
-@register_sub_command
-class NotBuiltSubCommand(SubCommand):
-    """A sub-command that is recognised but not built yet."""
-
-    NOT_BUILT = True
-    HELP = {
-        "auto1111-metadata": "Add Automatic1111 style metadata to an image written by dgenerate, "
-                             "from its own metadata or a config written by --output-configs.",
-        "civitai-links": "List the direct download links of every model file on a CivitAI "
-                         "model page.",
-        "to-diffusers": "Save a single file checkpoint or a Hugging Face model as a diffusers "
-                        "folder.",
-    }
-    NAMES = tuple(HELP)
-
-    @classmethod
-    def help_text(cls, name: str) -> str:
-        return cls.HELP.get(name, "") + "\n\n(Not supported yet.)"
-
-    def __call__(self) -> int:
-        raise NotSupportedYet(f"--sub-command {self.program_name}")
-
-
 def sub_command_classes(include_hidden: bool = False) -> dict[str, type]:
-    """Name -> class of every sub-command (plugin classes replace built-ins), sorted."""
+    """Name -> class of every sub-command (a plugin cannot take a built-in name), sorted."""
     classes: list[type] = builtin_sub_commands()
     for module in plugins.loaded_modules():
         for value in list(vars(module).values()):
             if (isinstance(value, type) and issubclass(value, SubCommand)
-                    and value not in (SubCommand, NotBuiltSubCommand) and value.names()
+                    and value is not SubCommand and value.names()
                     and value not in classes):
                 classes.append(value)
     table = {}
