@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterable, TypeVar
 
 from dgenerate_core import prompt_registry
 from dgenerate_core.errors import DgenerateError
+from dgenerate_core.registries import plugin_kinds
 from dgenerate_core.registries import script as script_registry
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,19 +42,9 @@ _status: dict[str, tuple[str, str]] = {}
 
 #: kind label -> (module, base class, module, function returning the name -> class table);
 #: the function is called with the extra argument when one is given
-CLASS_KINDS: dict[str, tuple[str, str, str, str, tuple[Any, ...]]] = {
-    "image processor": ("dgenerate_core.processors.base", "ImageProcessor",
-                        "dgenerate_core.processors.registry", "processor_classes", ("image", True)),
-    "latents processor": ("dgenerate_core.processors.base", "LatentsProcessor",
-                          "dgenerate_core.processors.registry", "processor_classes",
-                          ("latents", True)),
-    "sub-command": ("dgenerate_core.subcommands.base", "SubCommand",
-                    "dgenerate_core.subcommands.registry", "sub_command_classes", (True,)),
-    "prompt weighter": ("dgenerate_core.prompts.base", "PromptWeighter",
-                        "dgenerate_core.prompt_registry", "classes", ("prompt-weighter", True)),
-    "prompt upscaler": ("dgenerate_core.prompts.base", "PromptUpscaler",
-                        "dgenerate_core.prompt_registry", "classes", ("prompt-upscaler", True)),
-}
+#: the plugin class kinds (their bases and taken names: registries.plugin_kinds)
+CLASS_KINDS = ("image processor", "latents processor", "sub-command", "prompt weighter",
+               "prompt upscaler")
 #: the prompt kinds live in a registry table (the others are found by scanning loaded modules)
 PROMPT_KINDS = {"prompt weighter": "prompt-weighter", "prompt upscaler": "prompt-upscaler"}
 
@@ -199,9 +190,10 @@ def plugin_members(module: ModuleType) -> list[tuple[str, str, Callable[..., Any
     return found
 
 
-def _base(kind: str) -> type:
-    module, name = CLASS_KINDS[kind][:2]
-    return getattr(importlib.import_module(module), name)
+def _base(kind: str) -> type | None:
+    """The base class of ``kind``; None while no module has defined it (so no plugin subclasses
+    it: a plugin imports the base it subclasses, which registers it)."""
+    return plugin_kinds.BASES.get(kind)
 
 
 def plugin_classes(module: ModuleType) -> list[tuple[str, str, type]]:
@@ -214,7 +206,8 @@ def plugin_classes(module: ModuleType) -> list[tuple[str, str, type]]:
         if not isinstance(value, type) or value.__module__.startswith("dgenerate_core."):
             continue
         for kind in CLASS_KINDS:
-            if issubclass(value, _base(kind)):
+            base = _base(kind)
+            if base is not None and issubclass(value, base):
                 names = value.names() if hasattr(value, "names") else ()
                 found += [(kind, str(name), value) for name in names]
     return found
@@ -222,12 +215,11 @@ def plugin_classes(module: ModuleType) -> list[tuple[str, str, type]]:
 
 def _existing(kind: str) -> dict[str, Any]:
     """Name -> what already has it (class, or function of a directive / template function)."""
-    if kind in ("directive", "template function"):
-        importlib.import_module("dgenerate_core.script.catalog")  # the built-ins register
+    if kind in ("directive", "template function"):  # the tables hold what is registered now
         table = script_registry.DIRECTIVES if kind == "directive" else script_registry.FUNCTIONS
         return {name: entry.fn for name, entry in table.items()}
-    module, function, args = CLASS_KINDS[kind][2:]
-    return dict(getattr(importlib.import_module(module), function)(*args))
+    taken = plugin_kinds.TAKEN.get(kind)
+    return dict(taken()) if taken is not None else {}
 
 
 def _shown(kind: str, name: str) -> str:

@@ -10,13 +10,23 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dgenerate_core import plugins
+from dgenerate_core import plugins, prompt_registry
 from dgenerate_core.cli import main
 from dgenerate_core.errors import DgenerateError
 from dgenerate_core.script import ConfigRunner
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "plugins"
 FAST = ["--inference-steps", "1", "--seeds", "7", "--output-size", "64", "--device", "cpu"]
+
+
+@pytest.fixture(autouse=True)
+def _forget_plugin_prompt_classes():
+    """The example weighter and upscaler leave the process-wide prompt registries as they were
+    (later tests compare the registries with the console's schemas)."""
+    yield
+    for kind, name in list(plugins._claimed):
+        if kind in plugins.PROMPT_KINDS:
+            prompt_registry.unregister(plugins.PROMPT_KINDS[kind], name)
 
 
 def ex(name: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from dgenerate_core.errors import DgenerateError, NotSupportedYet, UsageError
 from dgenerate_core.media import atomic
 from dgenerate_core.media.images import save_image
+from dgenerate_core.registries.plugin_kinds import register_base
 
 
 class ProcessorError(DgenerateError):
@@ -171,3 +172,7 @@ class NotBuiltImageProcessor(ImageProcessor):
 
     def __init__(self, loaded_by_name: str = "", **kwargs: Any) -> None:
         raise NotSupportedYet(f"image processor {loaded_by_name or self.names()[0]}")
+
+
+register_base("image processor", ImageProcessor)
+register_base("latents processor", LatentsProcessor)

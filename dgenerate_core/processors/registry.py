@@ -18,6 +18,7 @@ from dgenerate_core.processors.base import (
 )
 from dgenerate_core.registries.processors import builtin_classes
 from dgenerate_core.uri import parse_uri
+from dgenerate_core.registries.plugin_kinds import register_taken
 
 BASES = {"image": ImageProcessor, "latents": LatentsProcessor}
 
@@ -123,3 +124,7 @@ def _construct(cls: type, name: str, kwargs: dict[str, Any], label: str) -> Any:
         raise
     except (TypeError, ValueError) as ex:
         raise UsageError(f"{label}: {ex}") from None
+
+
+register_taken("image processor", lambda: processor_classes("image", True))
+register_taken("latents processor", lambda: processor_classes("latents", True))

@@ -16,6 +16,7 @@ from dgenerate_core import prompt_registry
 from dgenerate_core.errors import DgenerateError, NotSupportedYet, UsageError
 from dgenerate_core.processors.args import ArgError, ArgSpec, parse_value, signature_args
 from dgenerate_core.uri import parse_uri
+from dgenerate_core.registries.plugin_kinds import register_base, register_taken
 
 #: keywords dgenerate passes itself; never URI arguments
 CONTEXT = ("loaded_by_name", "model_type", "local_files_only", "default_device")
@@ -180,3 +181,9 @@ def register_weighter(cls: type) -> type:
 def register_upscaler(cls: type) -> type:
     """Register a prompt upscaler class (built-ins and plugins alike)."""
     return prompt_registry.register("prompt-upscaler", cls)
+
+
+for _kind, _base, _table in (("prompt weighter", PromptWeighter, "prompt-weighter"),
+                             ("prompt upscaler", PromptUpscaler, "prompt-upscaler")):
+    register_base(_kind, _base)
+    register_taken(_kind, lambda table=_table: prompt_registry.classes(table, True))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import inspect
 from typing import ClassVar, Sequence
 
+from dgenerate_core.registries.plugin_kinds import register_base
+
 
 class SubCommand:
     """Base of ``--sub-command NAME`` programs.
@@ -38,3 +40,6 @@ class SubCommand:
 
     def __call__(self) -> int:
         raise NotImplementedError
+
+
+register_base("sub-command", SubCommand)

@@ -15,6 +15,7 @@ from dgenerate_core.subcommands import image_process  # noqa: F401 - registers i
 from dgenerate_core.subcommands import prompt_upscale  # noqa: F401 - registers prompt-upscale
 from dgenerate_core.subcommands import to_diffusers  # noqa: F401 - registers to-diffusers
 from dgenerate_core.subcommands.base import SubCommand
+from dgenerate_core.registries.plugin_kinds import register_taken
 
 WIDTH = 100
 
@@ -99,3 +100,6 @@ def run_sub_command(name: str, args: Sequence[str], plugin_modules: Sequence[str
     command = cls(program_name=name, args=rest, plugin_module_paths=modules,
                   local_files_only=offline, verbose=verbose or more_verbose)
     return int(command() or 0)
+
+
+register_taken("sub-command", lambda: sub_command_classes(True))
