@@ -15,7 +15,8 @@ import os
 import sys
 
 CLI_NAME = "dgenerate"
-MODULES = {"dgenerate_core": "cli", "dgenerate_console": "console"}
+MODULES = {"dgenerate_core": "cli", "dgenerate_console": "console",
+           "dgenerate_console.desktop": "desktop"}
 
 
 def is_frozen() -> bool:
@@ -48,9 +49,10 @@ def interpreter_command(frozen: bool | None = None, executable: str | None = Non
 
 
 def bundle_argv(argv: list[str], default: str) -> tuple[str, list[str]]:
-    """A bundle executable's arguments → ``("cli" | "console", remaining arguments)``.
+    """A bundle executable's arguments → ``("cli" | "console" | "desktop", remaining arguments)``.
 
-    ``-m dgenerate_core ARGS`` runs the engine and ``-m dgenerate_console ARGS`` the console,
+    ``-m dgenerate_core ARGS`` runs the engine, ``-m dgenerate_console ARGS`` the console and
+    ``-m dgenerate_console.desktop install`` the Linux desktop integration (installer/linux),
     whichever executable was started; anything else runs that executable's ``default``. An
     unknown ``-m`` module is left in the arguments (the engine then names it as a bad option)."""
     if len(argv) >= 2 and argv[0] == "-m" and argv[1] in MODULES:

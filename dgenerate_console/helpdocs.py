@@ -107,7 +107,9 @@ def _text_of(path: Path) -> str:
         first = ""
         try:
             with open(item, encoding="utf-8", errors="replace") as stream:
-                first = stream.readline().strip()
+                # the first line that says something (not a "#!" line, not blank)
+                first = next((line.strip() for line in stream
+                              if line.strip() and not line.startswith("#!")), "")
         except OSError:
             pass
         lines.append(f"{item.relative_to(path)}    {first[:80]}")

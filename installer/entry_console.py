@@ -12,6 +12,8 @@ if __name__ == "__main__":
     what, args = bundle_argv(sys.argv[1:], "console")
     if what == "console":
         from dgenerate_console.app import main
+    elif what == "desktop":
+        from dgenerate_console.desktop import main
     else:
         from dgenerate_core.cli import main
     sys.exit(main(args))

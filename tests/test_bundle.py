@@ -44,6 +44,7 @@ def test_frozen_without_a_cli_beside_uses_itself_in_module_style(tmp_path, monke
     (["-m", "dgenerate_console", "a.dgen"], "cli", ("console", ["a.dgen"])),
     (["a.dgen", "-m", "dgenerate_core"], "console", ("console", ["a.dgen", "-m", "dgenerate_core"])),
     (["-m", "os"], "cli", ("cli", ["-m", "os"])),
+    (["-m", "dgenerate_console.desktop", "install"], "console", ("desktop", ["install"])),
     ([], "console", ("console", [])),
     (["--help"], "cli", ("cli", ["--help"])),
 ])
