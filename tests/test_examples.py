@@ -14,7 +14,7 @@ import pytest
 from dgenerate_core.cli import main as dgenerate
 from dgenerate_core.script.checker import static_check
 
-from dgenerate_console.helpdocs import local_copy
+from dgenerate_console.helpdocs import _text_of, local_copy
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SCRIPTS = sorted(EXAMPLES.rglob("*.dgen"))
@@ -55,6 +55,9 @@ def test_example_passes_the_static_check_and_explains_itself(path):
 
 def test_the_help_menu_opens_this_gallery():
     assert local_copy("Config Examples") == EXAMPLES
+    listing = _text_of(EXAMPLES)  # the console's window when there is no browser
+    assert "basic/sd15.dgen    # Text to image with Stable Diffusion 1.5" in listing
+    assert "media/ball.gif\n" in listing and "GIF89a" not in listing
 
 
 def _written(folder: Path) -> list[Path]:
