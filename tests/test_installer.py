@@ -33,6 +33,9 @@ def test_macos_info_plist_declares_the_dgen_document_type_and_uti():
     with open(INSTALLER / "macos" / "Info.plist", "rb") as handle:
         info = plistlib.load(handle)
     assert info["CFBundleExecutable"] == "dgenerate-console"
+    # PyInstaller makes an app background-only when the first executable is a console program
+    # (dgenerate is); this plist's value wins over that default
+    assert info["LSBackgroundOnly"] is False
     (uti,) = info["UTExportedTypeDeclarations"]
     assert uti["UTTypeTagSpecification"]["public.filename-extension"] == ["dgen"]
     assert "public.plain-text" in uti["UTTypeConformsTo"]
