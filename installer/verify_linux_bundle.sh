@@ -39,8 +39,8 @@ trap cleanup EXIT
 bare() { env -i PATH=/usr/bin:/bin HOME="$WORK/home" HF_HUB_OFFLINE=1 LANG=C.UTF-8 ${DISPLAY:+DISPLAY=$DISPLAY} "$@"; }
 mkdir -p "$WORK/home"
 
-bare "$B/dgenerate" --version | grep -q "^dgenerate v" && echo "verify: --version ok"
-bare "$B/dgenerate" --help | grep -q -- "--image-seeds" && echo "verify: --help ok"
+bare "$B/dgenerate" --version | grep "^dgenerate v" && echo "verify: --version ok"
+bare "$B/dgenerate" --help | grep -c -- "--image-seeds" && echo "verify: --help ok"
 
 # a tiny random-weight SD model, built with the project's Python (the bundle has no test code)
 PYTHONPATH="$ROOT" "$PY" -c "
