@@ -27,6 +27,10 @@ def test_spec_builds_the_two_executables_from_the_entry_scripts():
         assert entry in spec and (INSTALLER / entry).is_file()
     for data in ('"resources"', '"examples"', '"docs"'):
         assert data in spec  # the console's recipes, schemas, desktop files and Help pages
+    # what the first Linux bundle lacked: torchvision's *_stable.so operators, kernels' data,
+    # torch.testing._internal (imported by torch.utils.checkpoint)
+    assert 'get_package_paths("torchvision")' in spec and '"kernels"' in spec
+    assert "torch.testing._internal" not in re.search(r"excludes=\[[^\]]*\]", spec).group(0)
 
 
 def test_macos_info_plist_declares_the_dgen_document_type_and_uti():
