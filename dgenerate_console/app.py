@@ -14,6 +14,7 @@ from dgenerate_console.client import InterpreterClient
 from dgenerate_console.documents import TITLE, atomic_write, decode_text, read_script, window_title
 from dgenerate_console.helpdocs import HelpOpener
 from dgenerate_console.history import History
+from dgenerate_console.opendoc import install_open_document, split_run_flag
 from dgenerate_console.menus import MenuVars, build_edit_menu, build_menubar
 from dgenerate_console.outputpane import OutputPane
 from dgenerate_console.settings import IMAGE_MODES, Settings, migrate_old_files
@@ -47,7 +48,7 @@ class ConsoleApp:
 
     def __init__(self, root: tk.Tk, *, open_file: str | None = None,
                  interpreter_args: list[str] | tuple = (), start_interpreter: bool = True,
-                 error_handler: bool | None = None) -> None:
+                 error_handler: bool | None = None, run_open_file: bool = False) -> None:
         self.root = root
         self._closed = False
         self._poll_id: str | None = None
@@ -88,8 +89,11 @@ class ConsoleApp:
             self.load_file(open_file)
         self.editor.text.focus_set()
         root.protocol("WM_DELETE_WINDOW", self.request_close)
+        install_open_document(root, self)
         if start_interpreter:
             self.client.start()
+        if open_file and run_open_file:  # --run FILE: run it once the interpreter is ready
+            self.submit(self.editor.get_text())
         self._poll_id = root.after(10, self._poll)
 
     # -- layout -----------------------------------------------------------------------------
@@ -543,11 +547,12 @@ class ConsoleApp:
             return not self.modified
         return True
 
-    def new_window(self) -> subprocess.Popen:
-        """File → New Window: another console process, independent of this one."""
+    def new_window(self, path: str | None = None) -> subprocess.Popen:
+        """File → New Window: another console process, independent of this one (opening ``path``)."""
         kwargs = {"start_new_session": True} if os.name != "nt" else {}
-        return subprocess.Popen([sys.executable, "-m", "dgenerate_console"], cwd=self.client.cwd,
-                                **kwargs)
+        extra = [path] if path else []
+        return subprocess.Popen([sys.executable, "-m", "dgenerate_console"] + extra,
+                                cwd=self.client.cwd, **kwargs)
 
     # -- closing ----------------------------------------------------------------------------
 
@@ -584,20 +589,29 @@ def _exists(widget: tk.Misc) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``dgenerate --console [file.dgen] [interpreter args]`` and ``dgenerate-console``."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    """``dgenerate --console [--run] [file.dgen] [interpreter args]`` and ``dgenerate-console``.
+
+    ``--run FILE`` (the file manager's "Run" verb) opens FILE and runs it at once, in FILE's
+    folder (relative paths in the script then mean what its author meant)."""
+    run, args = split_run_flag(list(sys.argv[1:] if argv is None else argv))
     open_file = None
     if args and not args[0].startswith("-"):
         open_file = args.pop(0)
         if not os.path.isfile(open_file):
             print(f"File not found: {open_file}", file=sys.stderr)
             return 1
+    if run and open_file is None:
+        print("--run needs a .dgen file: dgenerate-console --run FILE", file=sys.stderr)
+        return 1
+    if run:
+        open_file = os.path.abspath(open_file)
+        os.chdir(os.path.dirname(open_file))
     try:
         root = tk.Tk(className="dgenerate-console")
     except tk.TclError as err:
         print(f"dgenerate console: cannot open a window: {err}", file=sys.stderr)
         return 1
-    app = ConsoleApp(root, open_file=open_file, interpreter_args=args)
+    app = ConsoleApp(root, open_file=open_file, interpreter_args=args, run_open_file=run)
     run_until_closed(app)
     return 0
 

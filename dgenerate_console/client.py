@@ -13,13 +13,14 @@ import os
 import queue
 import signal
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
 
 from dgenerate_core import protocol
+
+from dgenerate_console.bundle import interpreter_command
 
 RS = protocol.RS_BYTE
 MAX_QUEUE = 50
@@ -101,7 +102,9 @@ class _Child:
         self.stopped = False
         kwargs: dict = {}
         if os.name == "nt":  # pragma: no cover - Windows only
-            kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
+            # no console window flashing up for the child of a windowed console (the bundle)
+            kwargs["creationflags"] = (subprocess.CREATE_NEW_PROCESS_GROUP
+                                       | subprocess.CREATE_NO_WINDOW)
         else:
             kwargs["start_new_session"] = True
         self.proc = subprocess.Popen(args, cwd=cwd, env=child_env(), stdin=subprocess.PIPE,
@@ -219,8 +222,8 @@ class InterpreterClient:
     # -- life cycle -------------------------------------------------------------------------
 
     def command_line(self) -> list[str]:
-        """The child's argv."""
-        argv = [sys.executable, "-m", "dgenerate_core", "--shell-protocol"]
+        """The child's argv (the bundle's own engine when frozen: :mod:`.bundle`)."""
+        argv = interpreter_command() + ["--shell-protocol"]
         if self.offline:
             argv.append("-ofm")
         if self.debug:

@@ -19,6 +19,7 @@ __all__ = ["local_copy", "browser_available", "network_reachable", "HelpOpener",
 # Help menu label → the local file or folder standing in for its web page
 LOCAL = {"Config Examples": "examples", "Config Documentation": "README.md",
          "Project Documentation": "docs", }
+_TEXT_SUFFIXES = {".dgen", ".py", ".md", ".txt", ".recipe", ".json", ".toml"}
 _ROOTS = (Path(__file__).resolve().parents[1], Path(sys.prefix) / "share" / "dgenerate")
 
 
@@ -105,9 +106,14 @@ def _text_of(path: Path) -> str:
     lines = [f"Local copy: {path}", ""]
     for item in sorted(p for p in path.rglob("*") if p.is_file())[:500]:
         first = ""
+        if item.suffix.lower() not in _TEXT_SUFFIXES:  # images: a name only, never their bytes
+            lines.append(str(item.relative_to(path)))
+            continue
         try:
             with open(item, encoding="utf-8", errors="replace") as stream:
-                first = stream.readline().strip()
+                # the first line that says something (not a "#!" line, not blank)
+                first = next((line.strip() for line in stream
+                              if line.strip() and not line.startswith("#!")), "")
         except OSError:
             pass
         lines.append(f"{item.relative_to(path)}    {first[:80]}")

@@ -1,0 +1,19 @@
+"""The bundle's ``dgenerate-console`` executable (PyInstaller entry script): the console window;
+``-m dgenerate_core ...`` runs the engine instead, so a frozen ``sys.executable`` still answers the
+module-style command line (see ``dgenerate_console.bundle``)."""
+
+import multiprocessing
+import sys
+
+from dgenerate_console.bundle import bundle_argv
+
+if __name__ == "__main__":
+    multiprocessing.freeze_support()
+    what, args = bundle_argv(sys.argv[1:], "console")
+    if what == "console":
+        from dgenerate_console.app import main
+    elif what == "desktop":
+        from dgenerate_console.desktop import main
+    else:
+        from dgenerate_core.cli import main
+    sys.exit(main(args))
