@@ -92,7 +92,8 @@ FEATURE_SCRIPTS = {
     "stablediffusion/prompt_weighting/sd-embed-config.dgen": "--prompt-weighter sd-embed",
     "stablediffusion/prompt_weighting/llm4gen-config.dgen": "--prompt-weighter llm4gen",
     "adetailer/arbitrary_image/sdxl/advanced-postprocess-config.dgen": "--adetailer-detectors",
-    "adetailer/post_processor/sdxl/sdxl-config.dgen": "adetailer processor",
+    "adetailer/arbitrary_image/sd/mona-face-swap-config.dgen": "adetailer with --clip-skips",
+    "adetailer/post_processor/sdxl/multi-subject-config.dgen": "adetailer processor",
     "image_process/openpose-config.dgen": "openpose",
     "image_process/hed-config.dgen": "hed",
     "image_process/lineart-config.dgen": "lineart",
@@ -104,8 +105,6 @@ FEATURE_STOPS = {
     "stablediffusion3/pix2pix/basic-config.dgen": "--model-type sd3-pix2pix is not supported yet",
     "stablediffusion/prompt_weighting/llm4gen-config.dgen":  # no stand-in projector
         'llm4gen: cannot get the projector "projector.pth" from "Shui-VL/LLM4GEN-models"',
-    "adetailer/post_processor/sdxl/sdxl-config.dgen":
-        "adetailer argument prompt-weighter is not supported yet",
     "image_process/zoe-config.dgen": "image processor zoe is not supported yet",
 }
 
