@@ -117,6 +117,9 @@ STANDINS: dict[str, str] = {
     "TencentARC/t2i-adapter-canny-sdxl-1.0": "controls.t2i_sdxl",
     "TencentARC/t2i-adapter-openpose-sdxl-1.0": "controls.t2i_sdxl",
 }
+# sub folders the real repositories hold twice (a lite model beside the full one): the same tiny one
+ALIAS_SUBFOLDERS = {"stabilityai/stable-cascade-prior": {"prior_lite": "prior"},
+                    "stabilityai/stable-cascade": {"decoder_lite": "decoder"}}
 
 
 @dataclass
@@ -187,7 +190,10 @@ def _add_repo(hub_cache: str, repo: str, folder: str) -> None:
     os.makedirs(os.path.join(base, "refs"), exist_ok=True)
     with open(os.path.join(base, "refs", "main"), "w") as f:
         f.write(COMMIT)
-    _link_tree(folder, os.path.join(base, "snapshots", COMMIT))
+    snapshot = os.path.join(base, "snapshots", COMMIT)
+    _link_tree(folder, snapshot)
+    for alias, sub in ALIAS_SUBFOLDERS.get(repo, {}).items():
+        _link_tree(os.path.join(folder, sub), os.path.join(snapshot, alias))
 
 
 def _resolve(spec: str, models: dict[str, str], controls: dict[str, str], types: object) -> str:
