@@ -17,7 +17,7 @@ How it works (the script and the program are not changed at all):
    folder and writes its outputs there.
 3. **Cheap injected arguments** (``INJECTED``), appended to every invocation of the script the way
    ``dgenerate --file script.dgen ARGS`` injects them (the last value of an option wins): the CPU,
-   float32, 64x64 images (128x128 for Stable Cascade, which aligns to 128), 5 inference steps,
+   float32, 64x64 images (128x128 for Stable Cascade, which aligns to 128), 6 inference steps,
    one animation frame, offline mode.
 4. **The environment the script asks about.** ``HF_TOKEN`` is set to a dummy (scripts ``\\exit``
    without one). ``pretend_gpu=True`` makes the template functions ``have_cuda()`` answer True and
@@ -49,7 +49,7 @@ if not CORPUS.is_dir():  # a checkout beside /work/shared
 COMMIT = "0" * 40
 VARIANTS = ("fp16", "bf16")
 INJECTED = ["--device", "cpu", "--dtype", "float32", "--output-size", "64",
-            "--inference-steps", "5", "--frame-end", "0", "--offline-mode"]
+            "--inference-steps", "6", "--frame-end", "0", "--offline-mode"]
 PRETEND_MEMORY_GIB = 80
 # model types whose sizes align to more than 64 (Stable Cascade: 128) get this size instead
 ALIGNED_SIZES = {"cascade": "128"}
