@@ -17,7 +17,8 @@ How it works (the script and the program are not changed at all):
    folder and writes its outputs there.
 3. **Cheap injected arguments** (``INJECTED``), appended to every invocation of the script the way
    ``dgenerate --file script.dgen ARGS`` injects them (the last value of an option wins): the CPU,
-   float32, 64x64 images, 2 inference steps, one animation frame, offline mode.
+   float32, 64x64 images (128x128 for Stable Cascade, which aligns to 128), 6 inference steps,
+   one animation frame, offline mode.
 4. **The environment the script asks about.** ``HF_TOKEN`` is set to a dummy (scripts ``\\exit``
    without one). ``pretend_gpu=True`` makes the template functions ``have_cuda()`` answer True and
    ``total_memory()`` 80 GiB, so scripts take their ``{% if have_cuda() ... %}`` branch (where the
@@ -48,11 +49,27 @@ if not CORPUS.is_dir():  # a checkout beside /work/shared
 COMMIT = "0" * 40
 VARIANTS = ("fp16", "bf16")
 INJECTED = ["--device", "cpu", "--dtype", "float32", "--output-size", "64",
-            "--inference-steps", "5", "--frame-end", "0", "--offline-mode"]
+            "--inference-steps", "6", "--frame-end", "0", "--offline-mode"]
 PRETEND_MEMORY_GIB = 80
+# model types whose sizes align to more than 64 (Stable Cascade: 128) get this size instead
+ALIGNED_SIZES = {"cascade": "128"}
+
+
+def injected(script: str, corpus: Path | str = CORPUS) -> list[str]:
+    """The injected arguments for ``script``: ``INJECTED`` with a size its model type accepts."""
+    try:
+        text = (Path(corpus) / script).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return list(INJECTED)
+    args = list(INJECTED)
+    for word, size in ALIGNED_SIZES.items():
+        if word in text:
+            args[args.index("--output-size") + 1] = size
+    return args
 
 # hub id -> stand-in: "NAME" is a tiny_models folder, "controls.NAME" a tiny_control folder,
-# "NAME/sub" a sub folder of one (a repository holding only that component)
+# "types.NAME" a tiny_types model, "NAME/sub" a sub folder of one (a repository holding only
+# that component)
 SD = "sd"
 STANDINS: dict[str, str] = {
     **{repo: SD for repo in (
@@ -70,8 +87,16 @@ STANDINS: dict[str, str] = {
     "Kwai-Kolors/Kolors-diffusers": "kolors",
     "black-forest-labs/FLUX.1-schnell": "flux",
     "black-forest-labs/FLUX.1-dev": "flux",
-    "black-forest-labs/FLUX.1-Fill-dev": "flux",
-    "black-forest-labs/FLUX.1-Kontext-dev": "flux",
+    "black-forest-labs/FLUX.1-Fill-dev": "types.flux-fill",
+    "black-forest-labs/FLUX.1-Kontext-dev": "types.flux-kontext",
+    **{f"DeepFloyd/IF-I-{size}-v1.0": "types.if" for size in ("M", "L", "XL")},
+    **{f"DeepFloyd/IF-II-{size}-v1.0": "types.ifs" for size in ("M", "L")},
+    "stabilityai/stable-cascade-prior": "types.s-cascade",
+    "stabilityai/stable-cascade": "types.s-cascade-decoder",
+    "stabilityai/sd-x2-latent-upscaler": "types.upscaler-x2",
+    "stabilityai/stable-diffusion-x4-upscaler": "types.upscaler-x4",
+    "timbrooks/instruct-pix2pix": "types.pix2pix",
+    "diffusers/sdxl-instructpix2pix-768": "types.sdxl-pix2pix",
     "madebyollin/sdxl-vae-fp16-fix": "vae",
     "lllyasviel/sd-controlnet-canny": "controls.sd",
     "lllyasviel/sd-controlnet-openpose": "controls.sd",
@@ -92,6 +117,9 @@ STANDINS: dict[str, str] = {
     "TencentARC/t2i-adapter-canny-sdxl-1.0": "controls.t2i_sdxl",
     "TencentARC/t2i-adapter-openpose-sdxl-1.0": "controls.t2i_sdxl",
 }
+# sub folders the real repositories hold twice (a lite model beside the full one): the same tiny one
+ALIAS_SUBFOLDERS = {"stabilityai/stable-cascade-prior": {"prior_lite": "prior"},
+                    "stabilityai/stable-cascade": {"decoder_lite": "decoder"}}
 
 
 @dataclass
@@ -162,14 +190,43 @@ def _add_repo(hub_cache: str, repo: str, folder: str) -> None:
     os.makedirs(os.path.join(base, "refs"), exist_ok=True)
     with open(os.path.join(base, "refs", "main"), "w") as f:
         f.write(COMMIT)
-    _link_tree(folder, os.path.join(base, "snapshots", COMMIT))
+    snapshot = os.path.join(base, "snapshots", COMMIT)
+    _link_tree(folder, snapshot)
+    for alias, sub in ALIAS_SUBFOLDERS.get(repo, {}).items():
+        _link_tree(os.path.join(folder, sub), os.path.join(snapshot, alias))
 
 
-def _resolve(spec: str, models: dict[str, str], controls: dict[str, str]) -> str:
+def _resolve(spec: str, models: dict[str, str], controls: dict[str, str], types: object) -> str:
     head, _, sub = spec.partition("/")
-    table = controls if head.startswith("controls.") else models
-    folder = table[head.removeprefix("controls.")]
+    if head.startswith("types."):
+        folder = types.path(head.removeprefix("types."))
+    else:
+        table = controls if head.startswith("controls.") else models
+        folder = table[head.removeprefix("controls.")]
     return os.path.join(folder, sub) if sub else folder
+
+
+# Bingsu/adetailer's detector files: face / hand ones always find the middle of the image (so
+# the adetailer pass inpaints), the segmenting ones are random YOLOv8n-seg models
+ADETAILER_REPO = "Bingsu/adetailer"
+ADETAILER_BOXES = ("face_yolov8n.pt", "face_yolov8s.pt", "hand_yolov8n.pt", "person_yolov8n-seg.pt",
+                   "deepfashion2_yolov8s-seg.pt")
+
+
+def _annotators(hub_cache: str) -> None:
+    """The processor weights (lllyasviel/Annotators ...) and the adetailer detectors."""
+    from tiny_processors import build as build_annotators
+    from tiny_processors import hub_path
+    from tiny_yolo import build_detector, build_fixed_box_detector, build_sam_hub_cache
+
+    build_annotators(hub_cache)
+    build_sam_hub_cache(hub_cache)
+    for name in ADETAILER_BOXES:
+        path = hub_path(hub_cache, ADETAILER_REPO, name)
+        if "-seg" in name:
+            build_detector(path, seg=True)
+        else:
+            build_fixed_box_detector(path, (0.25, 0.25, 0.75, 0.75))
 
 
 def build_standins(root: str, models: object = None) -> StandIns:
@@ -185,16 +242,19 @@ def build_standins(root: str, models: object = None) -> StandIns:
         sys.path.insert(0, str(HERE))
     from tiny_control import build_controls
     from tiny_models import build_all
+    from tiny_types import TinyTypes
 
     models = models or build_all(os.path.join(root, "models"))
     controls = build_controls(models, os.path.join(root, "controls"))
     model_dirs = {k: v for k, v in vars(models).items() if isinstance(v, str)}
     control_dirs = {k: v for k, v in vars(controls).items() if isinstance(v, str)}
+    types = TinyTypes(os.path.join(root, "types"))
     shutil.rmtree(hub_cache, ignore_errors=True)
     repos = {}
     for repo, spec in STANDINS.items():
-        repos[repo] = _resolve(spec, model_dirs, control_dirs)
+        repos[repo] = _resolve(spec, model_dirs, control_dirs, types)
         _add_repo(hub_cache, repo, repos[repo])
+    _annotators(hub_cache)
     with open(done, "w") as f:
         json.dump(repos, f, indent=1)
     return StandIns(root, hub_cache, repos)
@@ -269,7 +329,7 @@ def run_script(script: str, standins: StandIns, work: str, pretend_gpu: bool = F
     os.makedirs(home, exist_ok=True)
     cmd = [sys.executable, str(Path(__file__).resolve()), "--boot"]
     cmd += ["--pretend-gpu"] if pretend_gpu else []
-    cmd += ["--file", copy.name] + INJECTED + list(extra or [])
+    cmd += ["--file", copy.name] + injected(script) + list(extra or [])
     t0 = time.perf_counter()
     try:
         done = subprocess.run(cmd, cwd=copy.parent, env=script_env(standins, home),
@@ -303,7 +363,7 @@ def run_scripts(scripts: list[str], standins: StandIns, work: str, pretend_gpu: 
     listing = os.path.join(work, "scripts.json")
     with open(listing, "w") as f:
         json.dump({"corpus": copy, "scripts": scripts, "logs": logs, "timeout": timeout,
-                   "args": INJECTED + list(extra or []), "pretend_gpu": pretend_gpu}, f)
+                   "args": list(extra or []), "pretend_gpu": pretend_gpu}, f)
     proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--zygote", listing],
                             env=script_env(standins, home), stdout=subprocess.PIPE,
                             stderr=open(os.path.join(logs, "zygote.err"), "w"), text=True,
@@ -398,7 +458,8 @@ def _zygote(listing: str) -> int:
         sys.stdout.flush()
         pid = os.fork()
         if pid == 0:
-            _child(script, job["corpus"], log, job["args"], job["pretend_gpu"])
+            _child(script, job["corpus"], log, injected(script, job["corpus"]) + job["args"],
+                   job["pretend_gpu"])
         status = _wait(pid, job["timeout"])
         print(json.dumps({"script": script, "status": status, "log": f"{i:03d}",
                           "seconds": round(time.perf_counter() - t0, 2)}), flush=True)

@@ -69,3 +69,61 @@ def test_quantizing_scripts_generate_with_sdnq(standins, tmp_path):
     written = [ln.split(": ", 1)[1] for r in results for ln in r.stdout.splitlines()
                if ln.startswith("Wrote Image File: ")]
     assert written and all(os.path.isfile(p) for p in written)
+
+
+# one or two scripts per feature of issues 12-14; each runs the script's own (GPU) branch and
+# exits 0, or stops at the one line listed here (a model with no stand-in, a feature not built)
+FEATURE_SCRIPTS = {
+    "stablecascade/basic/config.dgen": "s-cascade + decoder",
+    "stablecascade/prompt_weighting/compel-config.dgen": "s-cascade, --prompt-weighter compel",
+    "stablediffusion/upscaling/config.dgen": "upscaler-x2, upscaler-x4",
+    "deepfloyd/img2img/config.dgen": "if, ifs",
+    "adetailer/arbitrary_image/flux/fill-mona-face-swap-config.dgen": "flux-fill, adetailer",
+    "flux/kontext/img2img-config.dgen": "flux-kontext",
+    "stablediffusion/pix2pix/config.dgen": "pix2pix",
+    "stablediffusion_xl/pix2pix/config.dgen": "sdxl-pix2pix",
+    "stablediffusion3/pix2pix/basic-config.dgen": "sd3-pix2pix",
+    "stablediffusion_xl/sigmas/sigmas-expression-config.dgen": "--sigmas expression",
+    "flux/sigmas/sigmas-manual-config.dgen": "--sigmas list",
+    "stablediffusion_xl/sada/config.dgen": "--sada",
+    "flux/teacache/flux-dev-teacache-config.dgen": "--tea-cache",
+    "stablediffusion3/ras/ras-config.dgen": "--ras",
+    "config_syntax/directives-templating-config.dgen": "\\save_modules, templates",
+    "stablediffusion/prompt_weighting/sd-embed-config.dgen": "--prompt-weighter sd-embed",
+    "stablediffusion/prompt_weighting/llm4gen-config.dgen": "--prompt-weighter llm4gen",
+    "adetailer/arbitrary_image/sdxl/advanced-postprocess-config.dgen": "--adetailer-detectors",
+    "adetailer/arbitrary_image/sd/mona-face-swap-config.dgen": "adetailer with --clip-skips",
+    "adetailer/post_processor/sdxl/multi-subject-config.dgen": "adetailer processor",
+    "image_process/openpose-config.dgen": "openpose",
+    "image_process/hed-config.dgen": "hed",
+    "image_process/lineart-config.dgen": "lineart",
+    "image_process/midas-depth-config.dgen": "midas",
+    "image_process/patchmatch-config.dgen": "patchmatch",
+    "image_process/zoe-config.dgen": "zoe",
+}
+FEATURE_STOPS = {
+    "stablediffusion3/pix2pix/basic-config.dgen": "--model-type sd3-pix2pix is not supported yet",
+    "stablediffusion/prompt_weighting/llm4gen-config.dgen":  # no stand-in projector
+        'llm4gen: cannot get the projector "projector.pth" from "Shui-VL/LLM4GEN-models"',
+    "image_process/zoe-config.dgen": "image processor zoe is not supported yet",
+}
+
+
+def test_feature_scripts_run_or_stop_at_a_known_line(standins, tmp_path):
+    scripts = list(FEATURE_SCRIPTS)
+    assert all((CORPUS / s).is_file() for s in scripts)
+    quantizing = [s for s in scripts if uses_quantizer(s)]
+    plain = [s for s in scripts if s not in quantizing]
+    results = run_scripts(plain, standins, str(tmp_path / "plain"), pretend_gpu=True, timeout=120)
+    # the script's bitsandbytes needs CUDA: sdnq quantizes instead on this machine
+    results += run_scripts(quantizing, standins, str(tmp_path / "sdnq"), pretend_gpu=True,
+                           timeout=120, extra=["--quantizer", "sdnq;type=int8"])
+    assert sorted(r.script for r in results) == sorted(scripts)
+    bad = []
+    for r in results:
+        stop = FEATURE_STOPS.get(r.script)
+        if stop is None and not (r.ok and "Wrote " in r.stdout):
+            bad.append(f"{r.script} ({FEATURE_SCRIPTS[r.script]}): {r.first_error()}")
+        elif stop is not None and (r.ok or stop not in r.first_error() or "Traceback" in r.stderr):
+            bad.append(f"{r.script}: expected to stop at {stop!r}, got {r.first_error()!r}")
+    assert not bad, "\n".join(bad)

@@ -15,6 +15,7 @@ from dgenerate_core.processors.detect import inpaint as inp
 from dgenerate_core.processors.detect import load
 from dgenerate_core.processors.image.dims import parse_padding
 from dgenerate_core.render.calls import CallBuilder, add_common, add_micro_conditioning, add_prompts
+from dgenerate_core.render.clipskip import clip_text_model_alias
 from dgenerate_core.render.control import add_control
 from dgenerate_core.render.plan import DEFAULT_STRENGTH, split_prompt
 from dgenerate_core.render.prompted import clean, weigh, weighter_uri
@@ -148,6 +149,8 @@ def _base_call(job: Any, step: Any, pipe: Any, prompt: str, generator: Any) -> d
 
 def inpainter(job: Any, step: Any, seed: Any, pipe: Any, kwargs: dict[str, Any],
               image_size: tuple[int, int]) -> algo.Inpaint:
+    if "clip_skip" in kwargs:
+        clip_text_model_alias(pipe)
     control = _control(job, step, seed, pipe, image_size)
     if control is None:
         return inp.inpainter(pipe, kwargs, label=OPTION)

@@ -52,6 +52,11 @@ def _decode(job: Any, step: Any, embeddings: Any, generator: Callable[[], Any],
     call = CallBuilder(decoder, pset.accepts, "s-cascade", "decoder")
     add_prompts(call, clean(step["second_model_prompts"] or step["prompts"]), None, None)
     steps = int(_or(step["second_model_inference_steps"], DECODER_STEPS))
+    unet = getattr(decoder, "decoder", None)
+    if unet is not None and hasattr(embeddings, "to"):
+        # the decoder may run in another dtype than the prior (the corpus: a bfloat16 prior and
+        # "stabilityai/stable-cascade;dtype=float16"); diffusers does not cast for it
+        embeddings = embeddings.to(unet.dtype)
     call.kwargs.update(image_embeddings=embeddings, num_inference_steps=steps,
                        guidance_scale=float(_or(step["second_model_guidance_scales"],
                                                 DECODER_GUIDANCE)),

@@ -12,6 +12,7 @@ from dgenerate_core.errors import DgenerateError, NotSupportedYet, UsageError
 from dgenerate_core.pipelines import last
 from dgenerate_core.render import crop, log
 from dgenerate_core.render.adetailer import detail_image
+from dgenerate_core.render.clipskip import clip_text_model_alias
 from dgenerate_core.render.calls import (
     CallBuilder, add_common, add_images, add_micro_conditioning, add_prompts,
     check_denoise_steps, describe, repeat_latents, repeat_per_output,
@@ -97,23 +98,12 @@ def _apply_freeu(pipe: Any, params: Any, option: str) -> None:
     pipe.enable_freeu(s1=s1, s2=s2, b1=b1, b2=b2)
 
 
-def _clip_text_model_alias(pipe: Any) -> None:
-    """diffusers 0.42 reaches ``text_encoder.text_model.final_layer_norm`` for clip skip, which
-    transformers 5 flattened away; alias the encoder as its own ``text_model`` (not a
-    registered submodule, so weights and state dicts are unchanged)."""
-    for name in ("text_encoder", "text_encoder_2"):
-        encoder = getattr(pipe, name, None)
-        if encoder is not None and hasattr(encoder, "final_layer_norm") \
-                and not hasattr(encoder, "text_model"):
-            encoder.__dict__["text_model"] = encoder
-
-
 def _call(job: RenderJob, pipe: Any, kwargs: dict[str, Any]) -> Any:
     """Call the pipeline; its argument checks (ValueError) become one-line user errors."""
     if job.verbose:
         log.log_call(pipe, describe(kwargs))
     if "clip_skip" in kwargs:
-        _clip_text_model_alias(pipe)
+        clip_text_model_alias(pipe)
     try:
         with counting_steps(pipe):
             return pipe(**kwargs)
