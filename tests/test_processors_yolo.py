@@ -323,3 +323,21 @@ def test_adetailer_detectors_weigh_and_clean_their_prompt(tiny_models, yolo_file
     weighted = detailed("weighted", "a (red:1.8) face")
     assert numpy.array_equal(plain, neutral)
     assert not numpy.array_equal(plain, weighted)
+
+
+def test_adetailer_processor_prompt_weighter(tiny_models, yolo_files, tmp_path):
+    """The processor's own prompt-weighter= weighs its prompt with the last run's pipeline: a
+    neutral weight gives the plain prompt's pixels, a strong one other pixels."""
+    fixed = yolo_files["fixed"]
+
+    def detailed(name, prompt, weighter=";prompt-weighter=sd-embed"):
+        out = gen(tiny_models, tmp_path / name, "-pp",
+                  f"adetailer;model={fixed};prompt={prompt};inference-steps=2;strength=0.5;"
+                  f"seed=1;mask-blur=0;mask-dilation=0{weighter}").images[0]
+        return numpy.asarray(Image.open(out).convert("RGB")).astype(int)
+
+    plain = detailed("plain", "a red face", weighter="")
+    assert numpy.array_equal(plain, detailed("neutral", "a (red:1.0) face"))
+    assert not numpy.array_equal(plain, detailed("weighted", "a (red:1.9) face"))
+    with pytest.raises(DgenerateError, match="prompt-weighter"):
+        detailed("bad", "a face", weighter=";prompt-weighter=no-such-weighter")

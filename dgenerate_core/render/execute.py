@@ -30,7 +30,7 @@ from dgenerate_core.render.pag import pag_pipeline, pag_refiner
 from dgenerate_core.seeds.load import _hooks, load_seed_frames
 from dgenerate_core.seeds.rules import parse_for_options
 from dgenerate_core.render.sigmas import add_sigmas
-from dgenerate_core.render.prompted import apply_embedded, clean, weigh, weighter_uri
+from dgenerate_core.render.prompted import apply_embedded, clean, weigh, weigh_with, weighter_uri
 from dgenerate_core.render.stepcount import COUNTING, counting_steps
 from dgenerate_core.render.cascade import run_cascade
 
@@ -279,9 +279,11 @@ def _add_seed_inputs(call: CallBuilder, job: RenderJob, step: Step, seed: Any, s
     return seed, size
 
 
-def _remember(pset: Any, pipe: Any, mode: str) -> None:
-    """Record the run for processors that reuse its pipeline (adetailer)."""
-    last.remember(pset, pipe, mode, pag_pipeline)
+def _remember(job: RenderJob, pipe: Any, mode: str) -> None:
+    """Record the run for processors that reuse its pipeline (adetailer) and its weighters."""
+    option = 'image processor "adetailer" argument "prompt-weighter"'
+    last.remember(job.pset, pipe, mode, pag_pipeline,
+                  lambda p, kwargs, uri: weigh_with(job, uri, p, kwargs, option))
 
 
 def run_step(job: RenderJob, step: Step, seed: Any, mode: str, size: Any) -> Any:
@@ -324,7 +326,7 @@ def run_step(job: RenderJob, step: Step, seed: Any, mode: str, size: Any) -> Any
         call.kwargs["output_type"] = "latent"
     elif refiner is None and job.output.latents:
         call.kwargs["output_type"] = "latent"
-    _remember(pset, pipe, mode)
+    _remember(job, pipe, mode)
     with in_range, accelerate(pipe, step, job.opts, model_type=pset.model_type):
         images = _call(job, pipe, call.kwargs).images
     if refiner is not None:
@@ -442,7 +444,7 @@ def run_adetailer(job: RenderJob, step: Step, seed: Any) -> list:
         pipe = pag_pipeline(pipe, pset.model_type, "inpaint")
     pset.set_scheduler(pipe, step["schedulers"], "--schedulers")
     _apply_freeu(pipe, step["freeu_params"], "--freeu-params")
-    _remember(pset, pipe, "inpaint")
+    _remember(job, pipe, "inpaint")
     if seed.latents:
         raise UsageError(f'--adetailer-detectors needs an image in --image-seeds, not a latents '
                          f'tensor: "{seed.spec.text}"')

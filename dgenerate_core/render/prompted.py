@@ -98,11 +98,21 @@ def weigh(job: Any, step: Any, pipe: Any, kwargs: dict[str, Any], second_model: 
              "weighter and is ignored")
         kwargs.pop("prompt_2", None)
         kwargs.pop("negative_prompt_2", None)
+    _apply(weighter, pipe, kwargs, option, refiner=second_model)
+    return True
+
+
+def weigh_with(job: Any, uri: str, pipe: Any, kwargs: dict[str, Any], option: str) -> None:
+    """Apply the weighter ``uri`` (a processor's own ``prompt-weighter=``) to a call's keywords."""
+    _apply(get_weighter(job, uri, job.pset.model_type, option), pipe, kwargs, option)
+
+
+def _apply(weighter: Any, pipe: Any, kwargs: dict[str, Any], option: str,
+           refiner: bool = False) -> None:
     try:
-        weighter.apply(pipe, kwargs, refiner=second_model)
+        weighter.apply(pipe, kwargs, refiner=refiner)
     except DgenerateError:
         raise
     except (ValueError, RuntimeError) as ex:
         first = str(ex).strip().splitlines()[0] if str(ex).strip() else type(ex).__name__
         raise DgenerateError(f'{option}: prompt weighter "{weighter.name}": {first}') from ex
-    return True

@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from dgenerate_core.errors import NotSupportedYet
 from dgenerate_core.pipelines import last as last_run
 from dgenerate_core.processors.base import ImageProcessor
 from dgenerate_core.processors.detect import adetailer as algo
@@ -58,8 +57,6 @@ class AdetailerProcessor(DetectorMixin, ImageProcessor):
                  detector_device: str | None = None, size: int | None = None,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if prompt_weighter:
-            raise NotSupportedYet("adetailer argument prompt-weighter")
         self._check(inference_steps, strength, mask_blur, mask_dilation, size)
         try:
             shape = det.mask_shape(mask_shape, 'argument "mask-shape"')
@@ -70,6 +67,7 @@ class AdetailerProcessor(DetectorMixin, ImageProcessor):
             parse_padding(mask_padding, "mask-padding"), mask_blur, mask_dilation, model_masks,
             size, class_filter, index_filter, self._confidence(confidence))
         self.prompt, self.negative_prompt = prompt, negative_prompt
+        self.prompt_weighter = prompt_weighter
         self.seed, self.steps, self.guidance = seed, inference_steps, guidance_scale
         self.pag_scale, self.pag_adaptive_scale = pag_scale, pag_adaptive_scale
         self.strength, self.detector_device = strength, detector_device
@@ -137,8 +135,14 @@ class AdetailerProcessor(DetectorMixin, ImageProcessor):
 
     def impl_process(self, image: Any) -> Any:
         pset, pipe = self._pipeline()
-        inpaint = inp.inpainter(pipe, self._kwargs(pset, pipe), label='image processor '
-                                '"adetailer"')
+        kwargs = self._kwargs(pset, pipe)
+        if self.prompt_weighter:
+            weigh = last_run.last().weigh
+            if weigh is None:
+                raise self.error('argument "prompt-weighter": the last pipeline run has no '
+                                 "prompt weighting")
+            weigh(pipe, kwargs, self.prompt_weighter)
+        inpaint = inp.inpainter(pipe, kwargs, label='image processor "adetailer"')
         out = algo.run(self.model, image, self.settings, inpaint, self._detector_device())
         self._offload(self.model)
         return out
