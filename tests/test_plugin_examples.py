@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from dgenerate_core import plugins, prompt_registry
+from dgenerate_core.registries import script as script_registry
 from dgenerate_core.cli import main
 from dgenerate_core.errors import DgenerateError
 from dgenerate_core.script import ConfigRunner
@@ -20,13 +21,21 @@ FAST = ["--inference-steps", "1", "--seeds", "7", "--output-size", "64", "--devi
 
 
 @pytest.fixture(autouse=True)
-def _forget_plugin_prompt_classes():
-    """The example weighter and upscaler leave the process-wide prompt registries as they were
-    (later tests compare the registries with the console's schemas)."""
+def _forget_the_plugins():
+    """Each test leaves the process-wide plugin state as it found it: loaded modules, claimed
+    names, directives, template functions and prompt classes (later tests compare listings and
+    registries with the built-ins)."""
+    saved = [(table, dict(table)) for table in (
+        plugins._loaded, plugins._claimed, plugins._status, script_registry.DIRECTIVES,
+        script_registry.FUNCTIONS)]
+    before = set(plugins._claimed)
     yield
-    for kind, name in list(plugins._claimed):
+    for kind, name in set(plugins._claimed) - before:
         if kind in plugins.PROMPT_KINDS:
             prompt_registry.unregister(plugins.PROMPT_KINDS[kind], name)
+    for table, content in saved:
+        table.clear()
+        table.update(content)
 
 
 def ex(name: str) -> str:
@@ -39,9 +48,10 @@ def _write(path, text):
 
 
 def test_every_kind_has_an_example():
-    assert sorted(p.stem for p in EXAMPLES.glob("*.py")) == sorted([
+    """One example per kind (the gallery's own small plugin, greetings.py, sits beside them)."""
+    assert {p.stem for p in EXAMPLES.glob("*.py")} >= {
         "image_processor", "latents_processor", "config_directive", "template_function",
-        "sub_command", "prompt_weighter", "prompt_upscaler"])
+        "sub_command", "prompt_weighter", "prompt_upscaler"}
 
 
 def test_image_processor_example(tmp_path, capsys):
