@@ -15,7 +15,8 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
-from dgenerate_core.uri import as_bool, as_float, as_int
+from dgenerate_core.errors import UsageError
+from dgenerate_core.uri import as_bool, as_float, as_int, parse_uri
 
 _EMPTY = inspect.Parameter.empty
 _SKIP = ("self", "loaded_by_name")
@@ -211,3 +212,32 @@ def parse_value(spec: ArgSpec, text: str) -> Any:
         except Exception:  # UsageError from as_int etc. or ArgError: try the next member
             continue
     raise ArgError(f"expected {_describe(spec.annotation)}, got {text!r}")
+
+
+def parse_uri_args(uri: str, specs: dict[str, ArgSpec], label: str) -> dict[str, Any]:
+    """The constructor keywords of a plugin URI ``NAME;arg=value;...`` whose accepted arguments
+    are ``specs`` (by URI name); errors are one line starting with ``label``."""
+    try:
+        parsed = parse_uri(uri, specs.keys(), option=label)
+    except UsageError as ex:
+        raise UsageError(str(ex).replace(" URI: ", ": ", 1)) from None
+    kwargs: dict[str, Any] = {}
+    for key, text in parsed.args.items():
+        try:
+            kwargs[specs[key].dest] = parse_value(specs[key], text)
+        except ArgError as ex:
+            raise UsageError(f'{label}: argument "{key}": {ex}') from None
+    return kwargs
+
+
+def help_block(name: str, args: list[ArgSpec]) -> list[str]:
+    """The first lines of a ``--*-help NAME`` block: the name and its arguments with defaults."""
+    lines = [f"{name}:"]
+    if args:
+        lines.append("    arguments:")
+        for arg in args:
+            default = arg.default_text()
+            lines.append(f"        {arg.name}: {arg.type_name}"
+                         + ("" if default is None else f" = {default}"))
+    lines.append("")
+    return lines

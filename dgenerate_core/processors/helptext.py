@@ -6,6 +6,7 @@ import textwrap
 from typing import Iterable
 
 from dgenerate_core.errors import UsageError
+from dgenerate_core.processors.args import help_block
 from dgenerate_core.processors.registry import is_built, processor_classes, shown_args
 
 WIDTH = 100
@@ -28,15 +29,7 @@ def _wrap(text: str) -> list[str]:
 def processor_help(kind: str, name: str) -> str:
     """The help block of one processor: arguments (from the signature), then its description."""
     cls = processor_classes(kind, include_hidden=True)[name]
-    lines = [f"{name}:"]
-    args = shown_args(cls, name)
-    if args:
-        lines.append("    arguments:")
-        for arg in args:
-            default = arg.default_text()
-            lines.append(f"        {arg.name}: {arg.type_name}"
-                         + ("" if default is None else f" = {default}"))
-    lines.append("")
+    lines = help_block(name, shown_args(cls, name))
     lines += _wrap(cls.help_text(name) or "No documentation.")
     if not is_built(cls):
         lines += _wrap(f"{name} is not supported yet.")

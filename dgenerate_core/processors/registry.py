@@ -12,12 +12,11 @@ from typing import Any
 
 from dgenerate_core import plugins
 from dgenerate_core.errors import DgenerateError, NotSupportedYet, UsageError
-from dgenerate_core.processors.args import ArgError, ArgSpec, parse_value, signature_args
+from dgenerate_core.processors.args import ArgSpec, parse_uri_args, signature_args
 from dgenerate_core.processors.base import (
     ImageProcessor, LatentsProcessor, NotBuiltImageProcessor, ProcessorArgumentError, _Processor,
 )
 from dgenerate_core.registries.processors import builtin_classes
-from dgenerate_core.uri import parse_uri
 from dgenerate_core.registries.plugin_kinds import register_taken
 
 BASES = {"image": ImageProcessor, "latents": LatentsProcessor}
@@ -92,16 +91,7 @@ def build_processor(uri: str, kind: str, option: str = "",
         raise NotSupportedYet(f"{kind} processor {name}")
     specs = {a.name: a for a in accepted_args(cls)}
     label = _label(kind, name, option)
-    try:
-        parsed = parse_uri(uri, specs.keys(), option=label)
-    except UsageError as ex:
-        raise UsageError(str(ex).replace(" URI: ", ": ", 1)) from None
-    kwargs: dict[str, Any] = {}
-    for key, text in parsed.args.items():
-        try:
-            kwargs[specs[key].dest] = parse_value(specs[key], text)
-        except ArgError as ex:
-            raise UsageError(f'{label}: argument "{key}": {ex}') from None
+    kwargs = parse_uri_args(uri, specs, label)
     for key, value in (defaults or {}).items():
         spec = specs.get(key)
         if spec is not None and spec.dest not in kwargs and value is not None:

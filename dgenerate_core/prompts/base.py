@@ -14,8 +14,7 @@ from typing import Any, Iterable
 
 from dgenerate_core import prompt_registry
 from dgenerate_core.errors import DgenerateError, NotSupportedYet, UsageError
-from dgenerate_core.processors.args import ArgError, ArgSpec, parse_value, signature_args
-from dgenerate_core.uri import parse_uri
+from dgenerate_core.processors.args import ArgSpec, parse_uri_args, signature_args
 from dgenerate_core.registries.plugin_kinds import register_base, register_taken
 
 #: keywords dgenerate passes itself; never URI arguments
@@ -147,16 +146,7 @@ def build(kind: str, uri: str, option: str = "", context: dict[str, Any] | None 
     if getattr(cls, "NOT_BUILT", False):
         raise NotSupportedYet(f"{what} {name}")
     specs = {a.name: a for a in cls.arg_specs()}
-    try:
-        parsed = parse_uri(uri, specs.keys(), option=label)
-    except UsageError as ex:
-        raise UsageError(str(ex).replace(" URI: ", ": ", 1)) from None
-    kwargs: dict[str, Any] = {}
-    for key, text in parsed.args.items():
-        try:
-            kwargs[specs[key].dest] = parse_value(specs[key], text)
-        except ArgError as ex:
-            raise UsageError(f'{label}: argument "{key}": {ex}') from None
+    kwargs = parse_uri_args(uri, specs, label)
     missing = [a.name for a in specs.values() if a.required and a.dest not in kwargs]
     if missing:
         raise UsageError(f'{label}: missing required argument "{missing[0]}"')

@@ -7,6 +7,7 @@ from typing import Iterable
 
 from dgenerate_core import prompt_registry
 from dgenerate_core.errors import UsageError
+from dgenerate_core.processors.args import help_block
 from dgenerate_core.processors.helptext import _wrap
 
 WHAT = {"prompt-weighter": "prompt weighters", "prompt-upscaler": "prompt upscalers"}
@@ -15,15 +16,7 @@ WHAT = {"prompt-weighter": "prompt weighters", "prompt-upscaler": "prompt upscal
 def plugin_help(kind: str, name: str) -> str:
     """One help block: the arguments (from the constructor), then the description."""
     cls = prompt_registry.lookup(kind, name)
-    lines = [f"{name}:"]
-    args = cls.arg_specs()
-    if args:
-        lines.append("    arguments:")
-        for arg in args:
-            default = arg.default_text()
-            lines.append(f"        {arg.name}: {arg.type_name}"
-                         + ("" if default is None else f" = {default}"))
-    lines.append("")
+    lines = help_block(name, cls.arg_specs())
     lines += _wrap(cls.help_text(name) or "No documentation.")
     width = max(len(line) for line in lines)
     return "\n".join(lines + ["=" * width])
