@@ -8,7 +8,7 @@ from typing import Any
 from dgenerate_core.errors import ModelError
 from dgenerate_core.processors.image import weights
 from dgenerate_core.processors.image.masks import _ChainUser
-from dgenerate_core.processors.image.upscaler import load_spandrel, model_dtype, parse_dtype
+from dgenerate_core.processors.image.upscaler import cached_spandrel, parse_dtype
 from dgenerate_core.processors.image.patchmatch import inpaint
 
 PAIR_HELP = """
@@ -90,14 +90,8 @@ class InpaintProcessor(_MaskedFill):
 
     def descriptor(self) -> Any:
         label = f'image processor "{self.loaded_by_name}"'
-        path = weights.model_file(self.model_path, label, self.local_files_only)
-
-        def load() -> Any:
-            descriptor = load_spandrel(path, label)
-            return descriptor.to(model_dtype(descriptor, self.dtype, label))
-
-        descriptor = weights.cached(("spandrel", weights.file_key(path), self.dtype), load,
-                                    f"spandrel {path}")
+        descriptor, path = cached_spandrel(self.model_path, self.dtype, label,
+                                           self.local_files_only)
         if descriptor.purpose != "Inpainting":
             raise ModelError(f'{label}: "{path}" is a {descriptor.architecture.name} '
                              f"{descriptor.purpose} model, not an inpainting model")

@@ -40,6 +40,18 @@ def parse_dtype(dtype: str, processor: ImageProcessor) -> str:
     return value
 
 
+def cached_spandrel(model: str, dtype: str, label: str, local_files_only: bool) -> tuple[Any, str]:
+    """The spandrel model of a ``model=`` argument in ``dtype`` (object cache), and its file."""
+    path = weights.model_file(model, label, local_files_only)
+
+    def load() -> Any:
+        descriptor = load_spandrel(path, label)
+        return descriptor.to(model_dtype(descriptor, dtype, label))
+
+    return weights.cached(("spandrel", weights.file_key(path), dtype), load,
+                          f"spandrel {path}"), path
+
+
 def model_dtype(descriptor: Any, dtype: str, label: str) -> Any:
     """The torch dtype to run ``descriptor`` in: float16 only where the architecture allows."""
     import torch
@@ -110,14 +122,8 @@ class UpscalerProcessor(ImageProcessor):
 
     def descriptor(self) -> Any:
         label = f'image processor "{self.loaded_by_name}"'
-        path = weights.model_file(self.model_path, label, self.local_files_only)
-
-        def load() -> Any:
-            descriptor = load_spandrel(path, label)
-            return descriptor.to(model_dtype(descriptor, self.dtype, label))
-
-        descriptor = weights.cached(("spandrel", weights.file_key(path), self.dtype), load,
-                                    f"spandrel {path}")
+        descriptor, path = cached_spandrel(self.model_path, self.dtype, label,
+                                           self.local_files_only)
         if descriptor.purpose == "Inpainting":
             raise ModelError(f'{label}: "{path}" is an inpainting model, not an upscaler')
         return descriptor
