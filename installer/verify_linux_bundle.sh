@@ -7,8 +7,8 @@
 #     --build   build the bundle first (installer/build_bundle.py), timing it
 #     PYTHON    the Python with the project's test dependencies, used ONLY to build the tiny
 #               random-weight model (default: .venv/bin/python, else python3)
-# Needs Xvfb. Prints the bundle size and the times. Not called by .ci/run: on a 2-core machine
-# the build alone takes far longer than CI's budget allows (see docs/decisions.md, "Bundles").
+# Needs Xvfb. Prints the bundle size and the times. .ci/run calls it with --build before the
+# tests (see docs/decisions.md, "Bundles").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"

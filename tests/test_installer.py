@@ -84,6 +84,20 @@ def test_the_bundles_workflow_builds_on_three_runners():
         assert (ROOT / script.replace("\\", "/")).is_file()
 
 
+def test_ci_builds_the_bundle_then_runs_the_readmes_test_command():
+    """.ci/run installs as the README says, verifies the Linux bundle from the bundle alone, and
+    its last command is exactly the README's test command (so pytest's summary closes the run)."""
+    ci = (ROOT / ".ci" / "run").read_text()
+    readme = (ROOT / "README.md").read_text()
+    test_command = re.search(r"## Run the tests\s+```bash\n(.+?)\n```", readme).group(1).strip()
+    commands = [line.strip() for line in ci.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    assert commands[-1] == test_command
+    assert "bash installer/verify_linux_bundle.sh --build .venv/bin/python" in commands
+    assert ci.index("verify_linux_bundle.sh --build") < ci.index(test_command)
+    assert ".venv/bin/pip install -q torch==2.14.1 torchvision==0.29.1" in commands
+    assert "torch==2.14.1 torchvision==0.29.1" in readme
+
+
 @pytest.mark.parametrize("script", ["verify_linux_bundle.sh", "linux/install.sh", "macos/build_dmg.sh"])
 def test_shell_scripts_parse_and_are_executable(script):
     path = INSTALLER / script
