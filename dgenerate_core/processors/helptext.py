@@ -2,39 +2,24 @@
 
 from __future__ import annotations
 
-import textwrap
 from typing import Iterable
 
 from dgenerate_core.errors import UsageError
+from dgenerate_core.helpwrap import paragraphs, underlined
 from dgenerate_core.processors.args import help_block
 from dgenerate_core.processors.registry import is_built, processor_classes, shown_args
 
-WIDTH = 100
 WHAT = {"image": "image processors", "latents": "latents processors"}
-
-
-def _wrap(text: str) -> list[str]:
-    lines: list[str] = []
-    for paragraph in textwrap.dedent(text).strip().split("\n\n"):
-        if paragraph.lstrip().startswith(("-", "*")) or "\n    " in paragraph:
-            lines += ["    " + ln for ln in paragraph.splitlines()]
-        else:
-            lines += textwrap.wrap(" ".join(paragraph.split()), WIDTH, initial_indent="    ",
-                                   subsequent_indent="    ", break_on_hyphens=False,
-                                   break_long_words=False) or [""]
-        lines.append("")
-    return lines
 
 
 def processor_help(kind: str, name: str) -> str:
     """The help block of one processor: arguments (from the signature), then its description."""
     cls = processor_classes(kind, include_hidden=True)[name]
     lines = help_block(name, shown_args(cls, name))
-    lines += _wrap(cls.help_text(name) or "No documentation.")
+    lines += paragraphs(cls.help_text(name) or "No documentation.")
     if not is_built(cls):
-        lines += _wrap(f"{name} is not supported yet.")
-    width = max(len(line) for line in lines)
-    return "\n".join(lines + ["=" * width])
+        lines += paragraphs(f"{name} is not supported yet.")
+    return underlined(lines)
 
 
 def format_processor_help(kind: str, names: Iterable[str] | None = None) -> str:

@@ -7,8 +7,8 @@ from typing import Iterable
 
 from dgenerate_core import prompt_registry
 from dgenerate_core.errors import UsageError
+from dgenerate_core.helpwrap import paragraphs, underlined
 from dgenerate_core.processors.args import help_block
-from dgenerate_core.processors.helptext import _wrap
 
 WHAT = {"prompt-weighter": "prompt weighters", "prompt-upscaler": "prompt upscalers"}
 
@@ -17,9 +17,8 @@ def plugin_help(kind: str, name: str) -> str:
     """One help block: the arguments (from the constructor), then the description."""
     cls = prompt_registry.lookup(kind, name)
     lines = help_block(name, cls.arg_specs())
-    lines += _wrap(cls.help_text(name) or "No documentation.")
-    width = max(len(line) for line in lines)
-    return "\n".join(lines + ["=" * width])
+    lines += paragraphs(cls.help_text(name) or "No documentation.")
+    return underlined(lines)
 
 
 def format_help(kind: str, names: Iterable[str] | None = None) -> str:

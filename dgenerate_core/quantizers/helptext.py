@@ -3,23 +3,11 @@ arguments and documentation."""
 
 from __future__ import annotations
 
-import textwrap
 from typing import Iterable
 
 from dgenerate_core.errors import UsageError
+from dgenerate_core.helpwrap import paragraphs, underlined
 from dgenerate_core.quantizers.registry import BACKENDS, Backend, find_backend
-
-WIDTH = 100
-
-
-def _paragraphs(text: str) -> list[str]:
-    lines: list[str] = []
-    for para in textwrap.dedent(text).strip().split("\n\n"):
-        lines += textwrap.wrap(" ".join(para.split()), WIDTH, initial_indent="    ",
-                               subsequent_indent="    ", break_on_hyphens=False) or [""]
-        lines.append("")
-    return lines
-
 
 def backend_help(backend: Backend) -> str:
     """One backend's block: names, arguments with types and defaults, then its documentation."""
@@ -27,9 +15,8 @@ def backend_help(backend: Backend) -> str:
     for arg in backend.args:
         lines.append(f"        {arg.name}: {arg.type_name} = {arg.default_text()}")
     lines.append("")
-    lines += _paragraphs(backend.help)
-    width = max(len(line) for line in lines)
-    return "\n".join(lines + ["=" * width])
+    lines += paragraphs(backend.help)
+    return underlined(lines)
 
 
 def format_quantizer_help(names: Iterable[str] | None = None) -> str:

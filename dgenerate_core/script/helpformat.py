@@ -3,35 +3,19 @@
 from __future__ import annotations
 
 import inspect
-import textwrap
 from typing import Any, Iterable
 
 from dgenerate_core.errors import UsageError
+from dgenerate_core.helpwrap import block as _block
 from dgenerate_core.registries import script as registry
 from dgenerate_core.script.variables import initial_variables, type_text
 
-WIDTH = 100
 
 
 def _or_list(names: list[str]) -> str:
     if len(names) == 1:
         return names[0]
     return ", ".join(names[:-1]) + ", or " + names[-1]
-
-
-def _block(title: str, text: str) -> str:
-    """``title:``, the indented paragraphs of ``text``, and an ``=`` underline."""
-    lines = [f"{title}:", ""]
-    for paragraph in textwrap.dedent(text).strip().split("\n\n"):
-        if paragraph.startswith("    ") or "\n    " in paragraph:  # keep examples as written
-            lines += ["    " + ln for ln in paragraph.splitlines()]
-        else:
-            joined = " ".join(paragraph.split())
-            lines += textwrap.wrap(joined, WIDTH, initial_indent="    ", subsequent_indent="    ",
-                                   break_on_hyphens=False, break_long_words=False) or [""]
-        lines.append("")
-    width = max(len(line) for line in lines)
-    return "\n".join(lines + ["=" * width])
 
 
 def format_directives_help(names: Iterable[str] | None = None) -> str:

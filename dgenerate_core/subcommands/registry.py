@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-import textwrap
 from typing import Iterable, Sequence
 
 from dgenerate_core import plugins
 from dgenerate_core.errors import UsageError
+from dgenerate_core.helpwrap import block as _block
 from dgenerate_core.registries.subcommands import builtin_sub_commands, register_sub_command
 from dgenerate_core.subcommands import auto1111  # noqa: F401 - registers auto1111-metadata
 from dgenerate_core.subcommands import civitai_links  # noqa: F401 - registers civitai-links
@@ -17,7 +17,6 @@ from dgenerate_core.subcommands import to_diffusers  # noqa: F401 - registers to
 from dgenerate_core.subcommands.base import SubCommand
 from dgenerate_core.registries.plugin_kinds import register_taken
 
-WIDTH = 100
 
 
 def sub_command_classes(include_hidden: bool = False) -> dict[str, type]:
@@ -36,19 +35,6 @@ def sub_command_classes(include_hidden: bool = False) -> dict[str, type]:
         for name in cls.names():
             table[name] = cls
     return dict(sorted(table.items()))
-
-
-def _block(name: str, text: str) -> str:
-    lines = [f"{name}:", ""]
-    for paragraph in textwrap.dedent(text).strip().split("\n\n"):
-        if "\n    " in paragraph or paragraph.startswith("    "):
-            lines += ["    " + ln for ln in paragraph.splitlines()]
-        else:
-            lines += textwrap.wrap(" ".join(paragraph.split()), WIDTH, initial_indent="    ",
-                                   subsequent_indent="    ", break_on_hyphens=False,
-                                   break_long_words=False) or [""]
-        lines.append("")
-    return "\n".join(lines + ["=" * max(len(line) for line in lines)])
 
 
 def format_sub_command_help(names: Iterable[str] | None = None) -> str:
