@@ -8,8 +8,8 @@ gets a status (:func:`plugin_status`); one that fails is reported in one line an
 load. A name that a built-in or another plugin already has is an error naming both. Loading the
 same plugin again is harmless.
 
-The base classes live on higher floors; they are imported here by dotted name when a plugin is
-loaded (the way ``prompt_registry`` fills itself), so this floor imports nothing above it.
+The base classes live on higher floors, which register them in ``registries.plugin_kinds``
+(a plugin that subclasses a base has imported it), so this floor imports nothing above it.
 """
 
 from __future__ import annotations

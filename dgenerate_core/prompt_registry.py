@@ -1,25 +1,16 @@
 """The prompt weighter and prompt upscaler registries (ground floor: plain data).
 
 Each registry maps a name to a class. Built-ins and plugins fill it through the same call,
-:func:`register`; the built-in modules are named here only as strings (``FILLERS``) and imported
-the first time a registry is read, so this module imports nothing of the engine and the option
-validator can ask for names without importing the prompts package.
+:func:`register`, from above: importing ``dgenerate_core.prompts`` registers the built-ins, and
+every reader of these tables (the prompts package itself, a plugin subclassing its bases) has
+imported it first. This module imports nothing.
 """
 
 from __future__ import annotations
 
-import importlib
-
 KINDS = ("prompt-weighter", "prompt-upscaler")
 
-#: modules (dotted names) whose import registers the built-ins of a kind
-FILLERS: dict[str, list[str]] = {
-    "prompt-weighter": ["dgenerate_core.prompts.weighters"],
-    "prompt-upscaler": ["dgenerate_core.prompts.upscalers"],
-}
-
 _TABLES: dict[str, dict[str, type]] = {kind: {} for kind in KINDS}
-_FILLED: set[str] = set()
 
 
 def _check(kind: str) -> None:
@@ -41,18 +32,9 @@ def unregister(kind: str, name: str) -> None:
     _TABLES[kind].pop(name, None)
 
 
-def _fill(kind: str) -> None:
-    if kind in _FILLED:
-        return
-    _FILLED.add(kind)
-    for module in FILLERS[kind]:
-        importlib.import_module(module)
-
-
 def classes(kind: str, include_hidden: bool = False) -> dict[str, type]:
-    """Name -> class of ``kind``, sorted by name (built-ins loaded on first use)."""
+    """Name -> class of ``kind``, sorted by name."""
     _check(kind)
-    _fill(kind)
     table = {n: c for n, c in _TABLES[kind].items()
              if include_hidden or not getattr(c, "HIDDEN", False)}
     return dict(sorted(table.items()))
