@@ -62,7 +62,7 @@ def merge_network() -> Any:
             self.real_A = self.fake_B = None
 
         def set_input(self, outer: Any, inner: Any) -> None:
-            pair = [torch.from_numpy(a)[None, None] for a in (outer, inner)]
+            pair = [torch.from_numpy(a).float()[None, None] for a in (outer, inner)]
             pair = [(t - t.min()) / (t.max() - t.min()) * 2 - 1 for t in pair]
             self.real_A = torch.cat(pair, 1).to(next(self.netG.parameters()).device)
 
@@ -71,7 +71,9 @@ def merge_network() -> Any:
                 self.fake_B = self.netG(self.real_A)
 
         def get_current_visuals(self) -> dict:
-            return {"fake_B": self.fake_B}
+            # the cached network keeps no image tensors (on the GPU) between calls
+            visuals, self.real_A, self.fake_B = {"fake_B": self.fake_B}, None, None
+            return visuals
 
     return MergeNetwork
 
