@@ -4,7 +4,9 @@
   ``openpose`` and through ``upscaler`` (each in its own process, the peak reset after a one
   frame warm-up so the model load does not hide growth); flat means 400 <= 1.05 x 40;
 * speed: the processor on a 512x512 image against calling the library directly (controlnet-aux's
-  ``OpenposeDetector`` / ``HEDdetector``, spandrel's descriptor), interleaved, median of N.
+  ``OpenposeDetector`` / ``HEDdetector`` / ``LeresDetector``, spandrel's descriptor), interleaved,
+  median of N. ``leres-boost`` (minutes per image on one thread) runs only when named in
+  ``--speed-only``.
 
     OMP_NUM_THREADS=1 python benchmarks/bench_processors.py [--n 3] [--frames 40 400] [--size 64]
 """
@@ -107,6 +109,17 @@ def _direct(name: str, hub: str, model: str):
                 return out.to(torch.uint8).numpy()
         return run
     repo = "lllyasviel/Annotators"
+    if name.startswith("leres"):
+        from controlnet_aux.leres import LeresDetector
+
+        argv, sys.argv = sys.argv, sys.argv[:1]  # its pix2pix options parse sys.argv
+        try:
+            det = LeresDetector.from_pretrained(repo, cache_dir=hub)
+        finally:
+            sys.argv = argv
+        boost = name == "leres-boost"
+        return lambda array: det(array, boost=boost, detect_resolution=512,
+                                 image_resolution=512, output_type="np")
     if name == "openpose":
         from controlnet_aux.open_pose import Body, OpenposeDetector
 
@@ -129,9 +142,10 @@ def speed(hub: str, model: str, n: int, only: list[str] | None = None) -> None:
     pixels = numpy.random.default_rng(1).integers(0, 255, (512, 512, 3), dtype=numpy.uint8)
     image = Image.fromarray(pixels)
     uris = {"openpose": "openpose;device=cpu", "hed": "hed;device=cpu",
-            "upscaler": f"upscaler;model={model};tile=512;device=cpu"}
+            "upscaler": f"upscaler;model={model};tile=512;device=cpu", "leres": "leres;device=cpu",
+            "leres-boost": "leres;boost=true;device=cpu"}
     for name, uri in uris.items():
-        if only and name not in only:
+        if (only and name not in only) or (not only and name == "leres-boost"):
             continue
         processor = build_processor(uri, "image")
         direct = _direct(name, hub, model)
@@ -153,7 +167,8 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
-    parser.add_argument("--speed-only", nargs="*", help="openpose, hed and/or upscaler")
+    parser.add_argument("--speed-only", nargs="*",
+                        help="openpose, hed, upscaler, leres and/or leres-boost")
     args = parser.parse_args()
     os.environ.update(HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1")
     import warnings
@@ -162,7 +177,7 @@ def main() -> None:
     import tiny_processors
 
     with tempfile.TemporaryDirectory() as work:
-        hub = tiny_processors.build(os.path.join(work, "hub"), ["openpose", "hed"])
+        hub = tiny_processors.build(os.path.join(work, "hub"), ["openpose", "hed", "leres"])
         os.environ["HF_HUB_CACHE"] = hub
         model = tiny_processors.compact_upscaler(os.path.join(work, "x4.pth"), num_feat=16,
                                                  num_conv=4)

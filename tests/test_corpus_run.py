@@ -100,6 +100,7 @@ FEATURE_SCRIPTS = {
     "image_process/midas-depth-config.dgen": "midas",
     "image_process/patchmatch-config.dgen": "patchmatch",
     "image_process/zoe-config.dgen": "zoe",
+    "image_process/leres-depth-config.dgen": "leres, leres;boost=True",
 }
 FEATURE_STOPS = {
     "stablediffusion3/pix2pix/basic-config.dgen": "--model-type sd3-pix2pix is not supported yet",

@@ -246,3 +246,94 @@ def test_upscaler_ncnn_arguments_and_a_clear_line_without_ncnn(files):
         with pytest.raises(DgenerateError, match=r"needs the ncnn package, install it with: "
                                                  r"pip install dgenerate\[ncnn\]"):
             processor.process(Image.open(files["in"]))
+
+
+# leres (LeReS depth, and monocular depth boost with the pix2pix merge network) ----------------
+
+def _square(tmp_path) -> str:
+    """A 64x64 image: the detector's own size, so no resize blurs the threshold checks."""
+    x = numpy.linspace(0, 255, 64, dtype=numpy.uint8)[None, :].repeat(64, 0)
+    path = tmp_path / "square.png"
+    Image.fromarray(numpy.stack([x, x.T, x[::-1]], -1), "RGB").save(path)
+    return str(path)
+
+
+def test_leres_output_device_offload_pre_resize_and_object_cache(files, tmp_path):
+    first = process(files, tmp_path, "leres")
+    assert first.size == (64, 48) and first.mode == "RGB"
+    assert numpy.ptp(numpy.asarray(first)) > 0  # a depth map, not a blank image
+    before = hits()
+    again = process(files, tmp_path, "leres;detect-resolution=32;device=cpu;model-offload=true")
+    assert again.size == (64, 48) and again.mode == "RGB" and hits() > before
+    small = process(files, tmp_path, "leres;pre-resize=true", extra=("-r", "32"))
+    assert small.size == (32, 24)
+
+
+def test_leres_thresholds_clip_near_and_remove_far_as_documented(files, tmp_path):
+    square = {"in": _square(tmp_path)}
+    base = numpy.asarray(process(square, tmp_path, "leres"))[..., 0].astype(int)
+    near = numpy.asarray(process(square, tmp_path, "leres;threshold-near=50"))[..., 0]
+    far = numpy.asarray(process(square, tmp_path, "leres;threshold-far=50"))[..., 0]
+    # near: the nearer half of the depth range becomes the nearest value (white), the rest stays
+    assert ((near == base) | (near == 255)).all() and (near == 255).sum() > (base == 255).sum()
+    # far: the farther half becomes background (black), the rest stays
+    assert ((far == base) | (far == 0)).all() and (far == 0).sum() > (base == 0).sum()
+    assert (far[far > 0] > 127).all()
+    with pytest.raises(UsageError, match='argument "threshold-near": must be a percentage'):
+        build_processor("leres;threshold-near=101", "image")
+
+
+def test_leres_boost_runs_the_merge_network_quietly_whatever_sys_argv_holds(
+        files, tmp_path, monkeypatch, capsys):
+    plain = numpy.asarray(process(files, tmp_path, "leres"))
+    # controlnet-aux's own loader parses sys.argv for its pix2pix options: ours never does
+    monkeypatch.setattr("sys.argv", ["dgenerate", "--gpu_ids", "bogus", "--help"])
+    capsys.readouterr()
+    before = hits()
+    boosted = process(files, tmp_path, "leres;boost=true;device=cpu;model-offload=true")
+    assert boosted.size == (64, 48) and boosted.mode == "RGB"
+    assert hits() > before  # the depth network is shared with leres without boost
+    assert (numpy.asarray(boosted) != plain).any()
+    out = capsys.readouterr().out
+    assert "Options" not in out and "patch" not in out.lower()
+
+
+def test_leres_missing_weights_offline_are_one_line(files, tmp_path, hub, monkeypatch, capsys):
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty"))
+    args = ["--sub-command", "image-process", files["in"], "-o", str(tmp_path / "o.png"),
+            "--offline-mode", "-p"]
+    assert main([*args, "leres"]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and 'image processor "leres"' in err[0]
+    assert "lllyasviel/Annotators/res101.pth" in err[0]
+    # only the depth network present: boost names the merge network's file
+    only = tiny.hub_path(str(tmp_path / "half"), "lllyasviel/Annotators", "res101.pth")
+    os.symlink(os.path.realpath(tiny.hub_path(hub, "lllyasviel/Annotators", "res101.pth")), only)
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "half"))
+    assert main([*args, "leres"]) == 0
+    capsys.readouterr()
+    assert main([*args, "leres;boost=true"]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "lllyasviel/Annotators/latest_net_G.pth" in err[0]
+
+
+def test_leres_through_the_image_process_directive_and_control_image_processors(
+        tiny_models, files, tmp_path):
+    from dgenerate_core.invoke import invoke_dgenerate
+
+    try:
+        from tests.tiny_control import build_controls
+    except ImportError:
+        from tiny_control import build_controls
+    out = tmp_path / "depth.png"
+    ConfigRunner().run_string(f'\\image_process "{files["in"]}" -o "{out}" -p '
+                              '"leres;threshold-far=10"\n')
+    with Image.open(out) as image:
+        assert image.size == (64, 48) and image.mode == "RGB"
+    controls = build_controls(tiny_models, str(tmp_path / "controls"))
+    result = invoke_dgenerate([tiny_models.sd, "--control-nets", controls.sd, "--image-seeds",
+                               files["in"], "--control-image-processors", "leres",
+                               "--output-size", "64", "--inference-steps", "1", "--seeds", "1",
+                               "-o", str(tmp_path / "gen"), "-ox"])
+    with Image.open(result.images[0]) as image:
+        assert image.size == (64, 48)

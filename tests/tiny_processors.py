@@ -158,6 +158,20 @@ def _normal_bae(cache):
     _save(cache, "lllyasviel/Annotators", "scannet.pt", {"model": state})
 
 
+@builder("leres")
+def _leres(cache):
+    from controlnet_aux.leres.leres.multi_depth_model_woauxi import RelDepthModel
+    from controlnet_aux.leres.pix2pix.models import networks
+
+    # res101.pth: {"depth_model": RelDepthModel(resnext101) state with DataParallel's "module."};
+    # latest_net_G.pth: the pix2pix merge U-Net's own state dict (unet_1024, no norm layers)
+    state = random_state(lambda: RelDepthModel(backbone="resnext101"), prefix="module.")
+    _save(cache, "lllyasviel/Annotators", "res101.pth", {"depth_model": state})
+    unet = random_state(lambda: networks.UnetGenerator(
+        2, 1, 10, 64, norm_layer=networks.get_norm_layer("none"), use_dropout=False))
+    _save(cache, "lllyasviel/Annotators", "latest_net_G.pth", unet)
+
+
 def build(cache: str, names=None) -> str:
     """Write the weights of ``names`` (default: all) into the hub cache folder ``cache``."""
     import warnings

@@ -11,15 +11,6 @@ _DETECT_NO_ALIGN = _DETECT[:2]
 
 # name -> (description, "argument: type = default" lines)
 NOT_BUILT: dict[str, tuple[str, tuple[str, ...]]] = {
-    "leres": (
-        "LeReS depth estimation, for ControlNet guidance images.",
-        (
-            "threshold-near: int = 0",
-            "threshold-far: int = 0",
-            "boost: bool = False",
-            *_DETECT_NO_ALIGN,
-            *_COMMON,
-        )),
     "zoe": (
         "ZoeDepth depth estimation, for ControlNet guidance images.",
         (
