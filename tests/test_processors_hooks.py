@@ -13,6 +13,7 @@ from dgenerate_core.errors import ModelError, UsageError
 from dgenerate_core.options import parse_args
 from dgenerate_core.processors import hooks
 from dgenerate_core.processors.helptext import format_processor_help
+from dgenerate_core.processors.registry import processor_classes
 from dgenerate_core.processors.schema import processor_schemas
 
 
@@ -199,3 +200,34 @@ def test_help_directives_and_invocation_lines_in_scripts(capsys):
     assert "flip:\n    arguments:\n        pre-resize: bool = False" in out
     assert 'Available latents processors:\n\n    "interposer"\n    "noise"\n    "scale"' in out
     assert "        threshold: int = 128" in out
+
+
+def _reference_arguments(listing: str) -> dict[str, list[str]]:
+    """name -> argument names, from a reference ``--*-processor-help NAME ...`` listing."""
+    import re
+
+    out: dict[str, list[str]] = {}
+    name = None
+    for line in listing.splitlines():
+        if re.match(r"^\S[^:]*:$", line):
+            name = line[:-1]
+            out[name] = []
+        elif name and (m := re.match(r"^        ([\w-]+): ", line)):
+            out[name].append(m.group(1))
+    return out
+
+
+@pytest.mark.parametrize("kind", ["image", "latents"])
+def test_every_processor_lists_the_reference_arguments_in_its_order(kind):
+    """Scripts and the console's URI builder go by these names: ours are the reference's (only
+    processors the reference does not have, like upscaler-ncnn, may differ)."""
+    from pathlib import Path
+
+    ref_file = (Path(__file__).resolve().parents[2] / "shared" / "spec" / "reference-help"
+                / f"{kind}-processor-help-each.txt")
+    ref = _reference_arguments(ref_file.read_text())
+    names = list(processor_classes(kind, include_hidden=True))
+    ours = _reference_arguments(format_processor_help(kind, names))
+    assert set(ref) <= set(ours)
+    for name in ref:
+        assert ours[name] == ref[name], name

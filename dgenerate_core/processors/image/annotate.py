@@ -62,7 +62,8 @@ class Annotator(ImageProcessor):
         import inspect
 
         parts = [inspect.cleandoc(cls.__doc__ or ""), DETECT_HELP]
-        if "detect_align" in inspect.signature(cls).parameters:
+        if ("detect_align" in inspect.signature(cls).parameters
+                and "detect-align" not in cls.HIDE_ARGS):
             parts.append(ALIGN_HELP)
         if cls.USES_DEVICE:
             parts.append(DEVICE_HELP)

@@ -21,6 +21,7 @@ class MidasProcessor(Annotator):
     """
 
     NAMES = ("midas",)
+    HIDE_ARGS = ("detect-align",)  # accepted, but the reference lists none for it
     ALIGN = 64
     FILES = ((ANNOTATORS, "dpt_hybrid-midas-501f0c75.pt", None),)
 
@@ -52,6 +53,7 @@ class NormalBaeProcessor(Annotator):
     """
 
     NAMES = ("normal-bae",)
+    HIDE_ARGS = ("detect-align",)  # accepted, but the reference lists none for it
     ALIGN = 64
     FILES = ((ANNOTATORS, "scannet.pt", None),)
 

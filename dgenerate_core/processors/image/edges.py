@@ -84,6 +84,7 @@ class TeedProcessor(Annotator):
     Weights: fal-ai/teed 5_model.pth."""
 
     NAMES = ("teed",)
+    HIDE_ARGS = ("detect-align",)  # accepted, but the reference lists none for it
     ALIGN = 64
     FILES = (("fal-ai/teed", "5_model.pth", None),)
 
