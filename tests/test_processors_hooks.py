@@ -5,6 +5,7 @@ import subprocess
 import sys
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 import torch
 from PIL import Image, ImageOps
@@ -15,6 +16,8 @@ from dgenerate_core.processors import hooks
 from dgenerate_core.processors.helptext import format_processor_help
 from dgenerate_core.processors.registry import processor_classes
 from dgenerate_core.processors.schema import processor_schemas
+from dgenerate_core.seeds.load import load_seed_frames
+from dgenerate_core.seeds.parse import parse_image_seed
 
 
 def img(color, size=(16, 8)):
@@ -231,3 +234,16 @@ def test_every_processor_lists_the_reference_arguments_in_its_order(kind):
     assert set(ref) <= set(ours)
     for name in ref:
         assert ours[name] == ref[name], name
+
+
+def test_a_mask_takes_its_images_resized_size_before_either_chain_runs(tmp_path):
+    """The corpus' outpaint one-liner: letterbox pads the seed image, outpaint-mask pads the mask
+    by the same box; the mask must start at the image's resized size, not its padded size."""
+    Image.new("RGB", (80, 80), (90, 120, 200)).save(tmp_path / "mountain.png")
+    path = str(tmp_path / "mountain.png")
+    o = parse_args(["m", "--seed-image-processors", "letterbox;box-size=16;box-is-padding=True",
+                    "--mask-image-processors", "outpaint-mask;box=16"])
+    seed = load_seed_frames(parse_image_seed(f"{path};{path}"), (64, 64), False, opts=o).frame(0)
+    assert seed.images[0].size == seed.masks[0].size == (96, 96)
+    mask = np.asarray(seed.masks[0].convert("L"))
+    assert mask[0, 0] == 255 and mask[48, 48] == 0  # the padding is what gets painted
