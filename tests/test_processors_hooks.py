@@ -148,8 +148,10 @@ def test_help_listings_from_signatures():
     assert '        feather-shape: str = "rectangle"' in paste
     hed = format_processor_help("image", ["hed"])
     assert "        scribble: bool = False\n" in hed and "not supported yet" not in hed
+    leres = format_processor_help("image", ["leres"])
+    assert "        threshold-near: int = 0\n" in leres and "leres is not supported yet." in leres
     zoe = format_processor_help("image", ["zoe"])
-    assert "        gamma-corrected: bool = False\n" in zoe and "zoe is not supported yet." in zoe
+    assert "        gamma-corrected: bool = False\n" in zoe and "not supported yet" not in zoe
     scale = format_processor_help("latents", ["scale"])
     assert "        clamp-min: float | None = None" in scale
     with pytest.raises(UsageError, match='No image processors named: "bogus"'):
@@ -159,7 +161,7 @@ def test_help_listings_from_signatures():
 def test_schemas_for_the_console_are_json_ready():
     image = processor_schemas("image")
     assert set(image) >= {"canny", "resize", "paste", "openpose"}
-    assert image["openpose"]["supported"] is True and image["zoe"]["supported"] is False
+    assert image["openpose"]["supported"] is True and image["leres"]["supported"] is False
     assert {"name": "include-hand", "type": "bool", "type_text": "bool", "default": False,
             "optional": True, "options": None} in image["openpose"]["args"]
     assert image["upscaler"]["args"][0]["optional"] is False

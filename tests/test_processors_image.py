@@ -191,8 +191,8 @@ def test_paste_position_box_feather_and_reverse(tmp_path):
 def test_unknown_unbuilt_and_malformed_uris():
     with pytest.raises(UsageError, match='--post-processors: unknown image processor "nope"'):
         run("nope", gradient())
-    with pytest.raises(NotSupportedYet, match="image processor zoe is not supported yet"):
-        run("zoe;gamma-corrected=true", gradient())
+    with pytest.raises(NotSupportedYet, match="image processor leres is not supported yet"):
+        run("leres;boost=true", gradient())
     with pytest.raises(UsageError, match='--post-processors: image processor "flip": unknown '
                                          "argument 'x'"):
         run("flip;x=1", gradient())

@@ -10,6 +10,7 @@ from dgenerate_core.processors.image import (
     adetailer, depth, edges, geometry, inpainters, masks, ncnn_upscaler, opencv, pose, samcn,
     simple, upscaler, usam, yolo,
 )
+from dgenerate_core.processors.image import zoe
 from dgenerate_core.processors.image.notbuilt import NOT_BUILT
 from dgenerate_core.processors.args import spec_from_text
 
@@ -32,5 +33,6 @@ class NotBuiltYet(NotBuiltImageProcessor):
 CLASSES = (simple.CLASSES + geometry.CLASSES + opencv.CLASSES + masks.CLASSES + edges.CLASSES
            + pose.CLASSES + upscaler.CLASSES + inpainters.CLASSES + ncnn_upscaler.CLASSES
            + depth.CLASSES + yolo.CLASSES + adetailer.CLASSES + usam.CLASSES + samcn.CLASSES
+           + zoe.CLASSES
            + (NotBuiltYet,))
 register_builtin("image", CLASSES)

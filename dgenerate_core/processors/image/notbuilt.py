@@ -20,11 +20,4 @@ NOT_BUILT: dict[str, tuple[str, tuple[str, ...]]] = {
             *_DETECT_NO_ALIGN,
             *_COMMON,
         )),
-    "zoe": (
-        "ZoeDepth depth estimation, for ControlNet guidance images.",
-        (
-            "gamma-corrected: bool = False",
-            *_DETECT_NO_ALIGN,
-            *_COMMON,
-        )),
 }
