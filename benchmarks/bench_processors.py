@@ -4,7 +4,9 @@
   ``openpose`` and through ``upscaler`` (each in its own process, the peak reset after a one
   frame warm-up so the model load does not hide growth); flat means 400 <= 1.05 x 40;
 * speed: the processor on a 512x512 image against calling the library directly (controlnet-aux's
-  ``OpenposeDetector`` / ``HEDdetector``, spandrel's descriptor), interleaved, median of N.
+  ``OpenposeDetector`` / ``HEDdetector`` / ``ZoeDetector``, spandrel's descriptor), interleaved,
+  median of N; for zoe also the load (ours: meta-device build + assign; controlnet-aux's
+  ``from_pretrained``: random init + load) and the largest pixel difference of the two outputs.
 
     OMP_NUM_THREADS=1 python benchmarks/bench_processors.py [--n 3] [--frames 40 400] [--size 64]
 """
@@ -107,6 +109,11 @@ def _direct(name: str, hub: str, model: str):
                 return out.to(torch.uint8).numpy()
         return run
     repo = "lllyasviel/Annotators"
+    if name == "zoe":
+        from controlnet_aux.zoe import ZoeDetector
+
+        det = ZoeDetector.from_pretrained(repo, cache_dir=hub)
+        return lambda array: det(array, 512, 512, output_type="np")
     if name == "openpose":
         from controlnet_aux.open_pose import Body, OpenposeDetector
 
@@ -129,14 +136,23 @@ def speed(hub: str, model: str, n: int, only: list[str] | None = None) -> None:
     pixels = numpy.random.default_rng(1).integers(0, 255, (512, 512, 3), dtype=numpy.uint8)
     image = Image.fromarray(pixels)
     uris = {"openpose": "openpose;device=cpu", "hed": "hed;device=cpu",
-            "upscaler": f"upscaler;model={model};tile=512;device=cpu"}
+            "upscaler": f"upscaler;model={model};tile=512;device=cpu", "zoe": "zoe;device=cpu"}
     for name, uri in uris.items():
         if only and name not in only:
             continue
         processor = build_processor(uri, "image")
+        start = time.perf_counter()
+        first = processor.process(image)  # warm both (model load, allocator)
+        load_ours = time.perf_counter() - start
+        start = time.perf_counter()
         direct = _direct(name, hub, model)
-        processor.process(image)  # warm both (model load, allocator)
-        direct(pixels)
+        expected = direct(pixels)
+        load_theirs = time.perf_counter() - start
+        if name == "zoe":
+            diff = numpy.abs(numpy.asarray(first, numpy.int16) - expected.astype(numpy.int16))
+            print(f"zoe first call (load + run): dgenerate {load_ours:.1f} s, library "
+                  f"{load_theirs:.1f} s, ratio {load_ours / load_theirs:.2f}; outputs differ by "
+                  f"at most {diff.max()} (of 255)", flush=True)
         ours, theirs = [], []
         for _ in range(n):
             ours.append(_median(lambda: processor.process(image), 1))
@@ -153,7 +169,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
-    parser.add_argument("--speed-only", nargs="*", help="openpose, hed and/or upscaler")
+    parser.add_argument("--speed-only", nargs="*", help="openpose, hed, upscaler and/or zoe")
     args = parser.parse_args()
     os.environ.update(HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1")
     import warnings
@@ -162,7 +178,9 @@ def main() -> None:
     import tiny_processors
 
     with tempfile.TemporaryDirectory() as work:
-        hub = tiny_processors.build(os.path.join(work, "hub"), ["openpose", "hed"])
+        wanted = args.speed_only or ["openpose", "hed", "upscaler", "zoe"]
+        hub = tiny_processors.build(os.path.join(work, "hub"), ["openpose", "hed"]
+                                    + (["zoe"] if "zoe" in wanted and not args.skip_speed else []))
         os.environ["HF_HUB_CACHE"] = hub
         model = tiny_processors.compact_upscaler(os.path.join(work, "x4.pth"), num_feat=16,
                                                  num_conv=4)

@@ -318,3 +318,21 @@ def test_zoe_missing_weights_offline_is_one_line(narrow, tmp_path, monkeypatch, 
     err = capsys.readouterr().err.strip().splitlines()
     assert code != 0 and len(err) == 1
     assert 'image processor "zoe"' in err[0] and "lllyasviel/Annotators/ZoeD_M12_N.pt" in err[0]
+
+
+def test_zoe_refuses_a_file_that_is_not_its_checkpoint(narrow, tmp_path, monkeypatch, capsys):
+    import torch
+
+    cache = str(tmp_path / "hub")
+    path = tiny.hub_path(cache, "lllyasviel/Annotators", "ZoeD_M12_N.pt")
+    monkeypatch.setenv("HF_HUB_CACHE", cache)
+    for state, why in (({"seed_bin_regressor._net.0.weight": torch.zeros(1)},
+                        "seed_bin_regressor._net.0.weight has shape (1,), the network needs"),
+                       ({}, "of its weights are missing (first: core.core.pretrained")):
+        torch.save({"model": state}, path)
+        code = main(["--sub-command", "image-process", narrow, "-o", str(tmp_path / "o.png"),
+                     "-p", "zoe"])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code != 0 and len(err) == 1 and why in err[0]
+        assert "is not a ZoeDepth checkpoint: " in err[0]
+        assert err[0].startswith('dgenerate: error: image processor "zoe": "')

@@ -49,9 +49,19 @@ def load_network(path: str, label: str) -> Any:
         # relative_position_index is computed by timm >= 1.0 (older checkpoints store it)
         state = {k: (v.float() if v.is_floating_point() else v) for k, v in state.items()
                  if isinstance(v, torch.Tensor) and "relative_position_index" not in k}
+        _check_shapes(model, state, path, label)
         torch.nn.Module.load_state_dict(model, state, strict=False, assign=True)
     _check_complete(model, path, label)
     return model.eval()
+
+
+def _check_shapes(model: Any, state: dict[str, Any], path: str, label: str) -> None:
+    """A tensor of the file whose shape is not the network's is an error naming it."""
+    for name, tensor in model.state_dict().items():
+        if name in state and state[name].shape != tensor.shape:
+            raise ModelError(f'{label}: "{path}" is not a ZoeDepth checkpoint: {name} has shape '
+                             f"{tuple(state[name].shape)}, the network needs "
+                             f"{tuple(tensor.shape)}")
 
 
 def _check_complete(model: Any, path: str, label: str) -> None:
