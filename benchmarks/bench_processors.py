@@ -4,9 +4,11 @@
   ``openpose`` and through ``upscaler`` (each in its own process, the peak reset after a one
   frame warm-up so the model load does not hide growth); flat means 400 <= 1.05 x 40;
 * speed: the processor on a 512x512 image against calling the library directly (controlnet-aux's
-  ``OpenposeDetector`` / ``HEDdetector`` / ``LeresDetector``, spandrel's descriptor), interleaved,
-  median of N. ``leres-boost`` (minutes per image on one thread) runs only when named in
-  ``--speed-only``.
+  ``OpenposeDetector`` / ``HEDdetector`` / ``LeresDetector`` / ``ZoeDetector``, spandrel's
+  descriptor), interleaved, median of N. ``leres-boost`` (minutes per image on one thread) runs
+  only when named in ``--speed-only``. For zoe also the load (ours: meta-device build + assigned
+  weights; controlnet-aux's ``from_pretrained``: random initialisation + load), interleaved, and
+  the largest pixel difference of the two outputs.
 
     OMP_NUM_THREADS=1 python benchmarks/bench_processors.py [--n 3] [--frames 40 400] [--size 64]
 """
@@ -120,6 +122,11 @@ def _direct(name: str, hub: str, model: str):
         boost = name == "leres-boost"
         return lambda array: det(array, boost=boost, detect_resolution=512,
                                  image_resolution=512, output_type="np")
+    if name == "zoe":
+        from controlnet_aux.zoe import ZoeDetector
+
+        det = ZoeDetector.from_pretrained(repo, cache_dir=hub)
+        return lambda array: det(array, 512, 512, output_type="np")
     if name == "openpose":
         from controlnet_aux.open_pose import Body, OpenposeDetector
 
@@ -129,6 +136,29 @@ def _direct(name: str, hub: str, model: str):
 
     det = HEDdetector.from_pretrained(repo, cache_dir=hub)
     return lambda array: det(array, 512, 512, output_type="np")
+
+
+def zoe_load(hub: str, n: int) -> None:
+    """Loading ZoeD_M12_N: ours against controlnet-aux's ``from_pretrained``, interleaved."""
+    import gc
+
+    from controlnet_aux.zoe import ZoeDetector
+    from huggingface_hub import hf_hub_download
+
+    from dgenerate_core.processors.image.zoe import load_network
+
+    path = hf_hub_download("lllyasviel/Annotators", "ZoeD_M12_N.pt", cache_dir=hub)
+    load_network(path, "zoe")  # the imports and the file in the page cache, for both
+    ours, theirs = [], []
+    for _ in range(n):
+        ours.append(_median(lambda: load_network(path, "zoe"), 1))
+        gc.collect()
+        theirs.append(_median(lambda: ZoeDetector.from_pretrained(
+            "lllyasviel/Annotators", cache_dir=hub), 1))
+        gc.collect()
+    a, b = statistics.median(ours), statistics.median(theirs)
+    print(f"load  zoe       ZoeD_M12_N: dgenerate {a:6.1f} s, library {b:6.1f} s, "
+          f"ratio {a / b:.2f}", flush=True)
 
 
 def speed(hub: str, model: str, n: int, only: list[str] | None = None) -> None:
@@ -143,14 +173,19 @@ def speed(hub: str, model: str, n: int, only: list[str] | None = None) -> None:
     image = Image.fromarray(pixels)
     uris = {"openpose": "openpose;device=cpu", "hed": "hed;device=cpu",
             "upscaler": f"upscaler;model={model};tile=512;device=cpu", "leres": "leres;device=cpu",
-            "leres-boost": "leres;boost=true;device=cpu"}
+            "leres-boost": "leres;boost=true;device=cpu", "zoe": "zoe;device=cpu"}
     for name, uri in uris.items():
         if (only and name not in only) or (not only and name == "leres-boost"):
             continue
+        if name == "zoe":
+            zoe_load(hub, n)
         processor = build_processor(uri, "image")
         direct = _direct(name, hub, model)
-        processor.process(image)  # warm both (model load, allocator)
-        direct(pixels)
+        first = processor.process(image)  # warm both (model load, allocator)
+        expected = direct(pixels)
+        if name == "zoe":
+            diff = numpy.abs(numpy.asarray(first, numpy.int16) - expected.astype(numpy.int16))
+            print(f"zoe 512x512 outputs differ by at most {diff.max()} (of 255)", flush=True)
         ours, theirs = [], []
         for _ in range(n):
             ours.append(_median(lambda: processor.process(image), 1))
@@ -168,7 +203,7 @@ def main() -> None:
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--speed-only", nargs="*",
-                        help="openpose, hed, upscaler, leres and/or leres-boost")
+                        help="openpose, hed, upscaler, leres, leres-boost and/or zoe")
     args = parser.parse_args()
     os.environ.update(HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1")
     import warnings
@@ -177,7 +212,9 @@ def main() -> None:
     import tiny_processors
 
     with tempfile.TemporaryDirectory() as work:
-        hub = tiny_processors.build(os.path.join(work, "hub"), ["openpose", "hed", "leres"])
+        wanted = args.speed_only or ["openpose", "hed", "upscaler", "leres", "zoe"]
+        hub = tiny_processors.build(os.path.join(work, "hub"), ["openpose", "hed", "leres"]
+                                    + (["zoe"] if "zoe" in wanted and not args.skip_speed else []))
         os.environ["HF_HUB_CACHE"] = hub
         model = tiny_processors.compact_upscaler(os.path.join(work, "x4.pth"), num_feat=16,
                                                  num_conv=4)

@@ -106,7 +106,6 @@ FEATURE_STOPS = {
     "stablediffusion3/pix2pix/basic-config.dgen": "--model-type sd3-pix2pix is not supported yet",
     "stablediffusion/prompt_weighting/llm4gen-config.dgen":  # no stand-in projector
         'llm4gen: cannot get the projector "projector.pth" from "Shui-VL/LLM4GEN-models"',
-    "image_process/zoe-config.dgen": "image processor zoe is not supported yet",
 }
 
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 from PIL import Image, ImageOps
 
-from dgenerate_core.errors import ModelError, NotSupportedYet, UsageError
+from dgenerate_core.errors import ModelError, UsageError
 from dgenerate_core.invoke import invoke_dgenerate
 from dgenerate_core.media.tensors import load_latents, save_latents
 
@@ -67,8 +67,6 @@ def test_bad_processor_uris_fail_the_invocation(tiny_models, tmp_path, seed_imag
     with pytest.raises(UsageError, match='--post-processors: image processor "resize": argument '
                                          '"algo": unknown algorithm'):
         gen(tiny_models, tmp_path, "-pp", "resize;size=32;algo=x")
-    with pytest.raises(NotSupportedYet, match="image processor zoe is not supported yet"):
-        gen(tiny_models, tmp_path, "-pp", "zoe")
     with pytest.raises(ModelError, match='image processor "upscaler": model "x.pth": no such file'):
         gen(tiny_models, tmp_path, "-pp", "upscaler;model=x.pth")
 
@@ -156,7 +154,7 @@ def test_bad_uris_fail_before_any_model_loads(tmp_path):
     with pytest.raises(UsageError, match='--post-processors: image processor "flip": unknown'):
         invoke_dgenerate([missing, "-pp", "flip;x=1"])
     with pytest.raises(UsageError, match='"dilate": argument "size"'):
-        invoke_dgenerate([missing, "-pp", "dilate;size=2", "zoe"])
+        invoke_dgenerate([missing, "-pp", "dilate;size=2", "leres"])
     opts = parse_args(["m", "-pp", "mirror"])
     validate(opts)
     assert hooks.image_chains("post", opts)[0][0].loaded_by_name == "mirror"

@@ -10,11 +10,13 @@ import pytest
 import torch
 from PIL import Image, ImageOps
 
-from dgenerate_core.errors import ModelError, UsageError
+from dgenerate_core.errors import ModelError, NotSupportedYet, UsageError
 from dgenerate_core.options import parse_args
 from dgenerate_core.processors import hooks
 from dgenerate_core.processors.helptext import format_processor_help
-from dgenerate_core.processors.registry import processor_classes
+from dgenerate_core.processors.base import ImageProcessor
+from dgenerate_core.processors.registry import build_processor, processor_classes
+from dgenerate_core.registries.processors import BUILTIN
 from dgenerate_core.processors.schema import processor_schemas
 from dgenerate_core.seeds.load import load_seed_frames
 from dgenerate_core.seeds.parse import parse_image_seed
@@ -152,8 +154,10 @@ def test_help_listings_from_signatures():
     assert '        feather-shape: str = "rectangle"' in paste
     hed = format_processor_help("image", ["hed"])
     assert "        scribble: bool = False\n" in hed and "not supported yet" not in hed
+    leres = format_processor_help("image", ["leres"])
+    assert "        threshold-near: int = 0\n" in leres and "not supported yet" not in leres
     zoe = format_processor_help("image", ["zoe"])
-    assert "        gamma-corrected: bool = False\n" in zoe and "zoe is not supported yet." in zoe
+    assert "        gamma-corrected: bool = False\n" in zoe and "not supported yet" not in zoe
     scale = format_processor_help("latents", ["scale"])
     assert "        clamp-min: float | None = None" in scale
     with pytest.raises(UsageError, match='No image processors named: "bogus"'):
@@ -163,7 +167,7 @@ def test_help_listings_from_signatures():
 def test_schemas_for_the_console_are_json_ready():
     image = processor_schemas("image")
     assert set(image) >= {"canny", "resize", "paste", "openpose"}
-    assert image["openpose"]["supported"] is True and image["zoe"]["supported"] is False
+    assert image["openpose"]["supported"] is True and image["leres"]["supported"] is True
     assert {"name": "include-hand", "type": "bool", "type_text": "bool", "default": False,
             "optional": True, "options": None} in image["openpose"]["args"]
     assert image["upscaler"]["args"][0]["optional"] is False
@@ -247,3 +251,29 @@ def test_a_mask_takes_its_images_resized_size_before_either_chain_runs(tmp_path)
     assert seed.images[0].size == seed.masks[0].size == (96, 96)
     mask = np.asarray(seed.masks[0].convert("L"))
     assert mask[0, 0] == 255 and mask[48, 48] == 0  # the padding is what gets painted
+
+
+@pytest.fixture
+def unbuilt_processor():
+    """A registered processor class marked NOT_BUILT (every built-in is built today)."""
+    class Someday(ImageProcessor):
+        """A processor announced before it is built."""
+
+        NAMES = ("someday",)
+        NOT_BUILT = True
+
+        def impl_process(self, image):
+            raise AssertionError("never built")
+
+    BUILTIN["image"].append(Someday)
+    try:
+        yield Someday
+    finally:
+        BUILTIN["image"].remove(Someday)
+
+
+def test_a_class_marked_not_built_is_listed_and_answers_not_supported_yet(unbuilt_processor):
+    assert "someday is not supported yet." in format_processor_help("image", ["someday"])
+    assert processor_schemas("image")["someday"]["supported"] is False
+    with pytest.raises(NotSupportedYet, match="image processor someday is not supported yet"):
+        build_processor("someday", "image")

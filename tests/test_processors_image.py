@@ -4,7 +4,7 @@ import numpy
 import pytest
 from PIL import Image, ImageOps
 
-from dgenerate_core.errors import DgenerateError, NotSupportedYet, UsageError
+from dgenerate_core.errors import DgenerateError, UsageError
 from dgenerate_core.processors.chains import build_chain, run_chain, split_chains
 from dgenerate_core.processors.registry import build_processor
 
@@ -191,8 +191,6 @@ def test_paste_position_box_feather_and_reverse(tmp_path):
 def test_unknown_unbuilt_and_malformed_uris():
     with pytest.raises(UsageError, match='--post-processors: unknown image processor "nope"'):
         run("nope", gradient())
-    with pytest.raises(NotSupportedYet, match="image processor zoe is not supported yet"):
-        run("zoe;gamma-corrected=true", gradient())
     with pytest.raises(UsageError, match='--post-processors: image processor "flip": unknown '
                                          "argument 'x'"):
         run("flip;x=1", gradient())

@@ -337,3 +337,93 @@ def test_leres_through_the_image_process_directive_and_control_image_processors(
                                "-o", str(tmp_path / "gen"), "-ox"])
     with Image.open(result.images[0]) as image:
         assert image.size == (64, 48)
+
+
+# zoe: the full ZoeD_M12_N architecture (BEiT-L) with random weights. The network scales its
+# input to 384 pixels high or 512 wide, whichever is the smaller change, so a narrow 16x64
+# image runs at 128x384 instead of 384x512: a quarter of the work
+@pytest.fixture(scope="session")
+def narrow(tmp_path_factory):
+    path = tmp_path_factory.mktemp("zoe") / "narrow.png"
+    y = numpy.linspace(0, 255, 64, dtype=numpy.uint8)[:, None].repeat(16, 1)
+    Image.fromarray(numpy.stack([y, y[::-1], numpy.full_like(y, 90)], -1), "RGB").save(path)
+    return str(path)
+
+
+def _misses() -> int:
+    return cache_stats().get("image_processor", {}).get("misses", 0)
+
+
+def test_zoe_depth_map_through_the_cli_and_the_directive(narrow, tmp_path, monkeypatch):
+    import socket
+
+    def no_network(*args):
+        raise AssertionError("zoe reached for the network")
+
+    plain_out, gamma_out = tmp_path / "plain.png", tmp_path / "gamma.png"
+    loads = _misses()
+    with monkeypatch.context() as patch:  # the load builds MiDaS and timm's BEiT offline
+        patch.setattr(socket.socket, "connect", no_network)
+        assert main(["--sub-command", "image-process", narrow, "-o", str(plain_out),
+                     "-p", "zoe"]) == 0
+    plain = numpy.asarray(Image.open(plain_out))
+    assert plain.shape == (64, 16, 3) and _misses() > loads
+    assert (plain[..., 0] == plain[..., 1]).all() and (plain[..., 0] == plain[..., 2]).all()
+    assert plain.min() == 0 and plain.max() == 255  # spread over the 2nd..85th percentile
+    before = hits()
+    ConfigRunner().run_string(f'\\image_process "{narrow}" -o "{gamma_out}" -p '
+                              '"zoe;gamma-corrected=true;device=cpu;model-offload=true"\n')
+    assert hits() > before
+    gamma = numpy.asarray(Image.open(gamma_out)).astype(float)
+    expected = 255.0 * (plain.astype(float) / 255.0) ** 2.2  # same depth, gamma 2.2 applied
+    assert (gamma != plain).any() and numpy.abs(gamma - expected).max() <= 4
+
+
+def test_zoe_pre_resize_and_control_image_processors(tiny_models, narrow, tmp_path):
+    try:
+        from tests.tiny_control import build_controls
+    except ImportError:
+        from tiny_control import build_controls
+    from dgenerate_core.invoke import invoke_dgenerate
+
+    out = tmp_path / "small.png"
+    assert image_process([narrow, "-o", str(out), "-r", "8", "-p", "zoe;pre-resize=true"])
+    with Image.open(out) as image:
+        assert image.size == (8, 32) and image.mode == "RGB"
+    controls = build_controls(tiny_models, str(tmp_path / "controls"))
+    debug = tmp_path / "control.png"
+    result = invoke_dgenerate([tiny_models.sd, "--control-nets", controls.sd, "--image-seeds",
+                               narrow, "--control-image-processors",
+                               f"zoe;output-file={debug}", "--inference-steps", "1",
+                               "--seeds", "1", "-o", str(tmp_path / "gen"), "-ox"])
+    with Image.open(result.images[0]) as image:
+        assert image.size == (16, 64)
+    with Image.open(debug) as image:  # the depth map the ControlNet was given
+        assert image.size == (16, 64) and image.mode == "RGB"
+
+
+def test_zoe_missing_weights_offline_is_one_line(narrow, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty"))
+    code = main(["--sub-command", "image-process", narrow, "-o", str(tmp_path / "o.png"),
+                 "-p", "zoe", "--offline-mode"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code != 0 and len(err) == 1
+    assert 'image processor "zoe"' in err[0] and "lllyasviel/Annotators/ZoeD_M12_N.pt" in err[0]
+
+
+def test_zoe_refuses_a_file_that_is_not_its_checkpoint(narrow, tmp_path, monkeypatch, capsys):
+    import torch
+
+    cache = str(tmp_path / "hub")
+    path = tiny.hub_path(cache, "lllyasviel/Annotators", "ZoeD_M12_N.pt")
+    monkeypatch.setenv("HF_HUB_CACHE", cache)
+    for state, why in (({"seed_bin_regressor._net.0.weight": torch.zeros(1)},
+                        "seed_bin_regressor._net.0.weight has shape (1,), the network needs"),
+                       ({}, "of its weights are missing (first: core.core.pretrained")):
+        torch.save({"model": state}, path)
+        code = main(["--sub-command", "image-process", narrow, "-o", str(tmp_path / "o.png"),
+                     "-p", "zoe"])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code != 0 and len(err) == 1 and why in err[0]
+        assert "is not a ZoeDepth checkpoint: " in err[0]
+        assert err[0].startswith('dgenerate: error: image processor "zoe": "')

@@ -219,3 +219,22 @@ def _interposer(cache):
         path = hub_path(cache, REPO, f"v4.0/{weight_name(source, target)}")
         if not os.path.exists(path):
             save_file({k: v.contiguous() for k, v in state.items()}, path)
+
+
+@builder("zoe")
+def _zoe(cache):
+    # the full ZoeD_M12_N architecture (BEiT-L MiDaS core, 345M parameters: 690 MB in fp16);
+    # the log-binomial's constants are buffers in the file, saved with their real values
+    import torch
+    from controlnet_aux.zoe.zoedepth.models.zoedepth.zoedepth_v1 import ZoeDepth
+    from controlnet_aux.zoe.zoedepth.utils.config import get_config
+
+    path = hub_path(cache, "lllyasviel/Annotators", "ZoeD_M12_N.pt")
+    if os.path.exists(path):
+        return
+    state = random_state(lambda: ZoeDepth.build_from_config(get_config("zoedepth", "infer")))
+    head = "conditional_log_binomial.log_binomial_transform."
+    bins = state[head + "k_idx"].shape[1]
+    state[head + "k_idx"] = torch.arange(bins).view(1, -1, 1, 1)
+    state[head + "K_minus_1"] = torch.tensor([bins - 1.0]).view(1, -1, 1, 1)
+    torch.save({"model": state}, path)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from typing import Any, ClassVar
 
-from dgenerate_core.errors import DgenerateError, NotSupportedYet, UsageError
+from dgenerate_core.errors import DgenerateError, UsageError
 from dgenerate_core.media import atomic
 from dgenerate_core.media.images import save_image
 from dgenerate_core.registries.plugin_kinds import register_base
@@ -165,13 +165,6 @@ class LatentsProcessor(_Processor):
     def process(self, pipeline: Any, latents: Any) -> Any:
         """Return processed latents (a torch tensor of the same layout)."""
         return self.impl_process(pipeline, latents)
-
-
-class NotBuiltImageProcessor(ImageProcessor):
-    """Registered name of a processor that is not built yet: using it is ``NotSupportedYet``."""
-
-    def __init__(self, loaded_by_name: str = "", **kwargs: Any) -> None:
-        raise NotSupportedYet(f"image processor {loaded_by_name or self.names()[0]}")
 
 
 register_base("image processor", ImageProcessor)

@@ -14,7 +14,7 @@ from dgenerate_core import plugins
 from dgenerate_core.errors import DgenerateError, NotSupportedYet, UsageError
 from dgenerate_core.processors.args import ArgSpec, parse_uri_args, signature_args
 from dgenerate_core.processors.base import (
-    ImageProcessor, LatentsProcessor, NotBuiltImageProcessor, ProcessorArgumentError, _Processor,
+    ImageProcessor, LatentsProcessor, ProcessorArgumentError, _Processor,
 )
 from dgenerate_core.registries.processors import builtin_classes
 from dgenerate_core.registries.plugin_kinds import register_taken
@@ -28,7 +28,7 @@ def _plugin_classes(kind: str) -> list[type]:
     for module in plugins.loaded_modules():
         for value in list(vars(module).values()):
             if (isinstance(value, type) and issubclass(value, base) and value not in BASES.values()
-                    and value is not NotBuiltImageProcessor and value.names()
+                    and value.names()
                     and value not in found):
                 found.append(value)
     return found
@@ -48,8 +48,8 @@ def processor_classes(kind: str, include_hidden: bool = False) -> dict[str, type
 
 
 def is_built(cls: type) -> bool:
-    """False for registered names whose processor is not built yet."""
-    return not getattr(cls, "NOT_BUILT", False) and not issubclass(cls, NotBuiltImageProcessor)
+    """False for a registered class marked ``NOT_BUILT`` (using it is ``NotSupportedYet``)."""
+    return not getattr(cls, "NOT_BUILT", False)
 
 
 def accepted_args(cls: type) -> list[ArgSpec]:
