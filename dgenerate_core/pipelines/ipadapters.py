@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from dgenerate_core.errors import NotSupportedYet, UsageError
+from dgenerate_core.errors import ModelError, NotSupportedYet, UsageError
 from dgenerate_core.pipelines.cache import get_cache
 from dgenerate_core.pipelines.device import hf_dtype_kwargs, resolve_dtype
 from dgenerate_core.pipelines.source import (Source, cache_key_path, classify, hf_cache_dir,
@@ -134,11 +134,26 @@ def load_image_encoder(text: str, device: str, default_dtype: str, offline: bool
     return encoder
 
 
+def _not_cached(u: IPAdapterUri, offline: bool) -> bool:
+    """Offline, whether the weights file of a repository adapter is missing from the hub cache
+    (then its image encoder cannot be looked for either)."""
+    from huggingface_hub import constants, try_to_load_from_cache
+
+    if u.kind != "repo" or not (offline or constants.HF_HUB_OFFLINE):
+        return False
+    name = "/".join(p for p in (u.subfolder, u.weight_name) if p)
+    found = try_to_load_from_cache(u.path, name, cache_dir=hf_cache_dir(), revision=u.revision)
+    return not isinstance(found, str)
+
+
 def _bundled_encoder(adapters: IPAdapters, device: str, offline: bool, token: str | None,
                      cls_name: str = "CLIPVisionModelWithProjection") -> Any:
     """The ``image_encoder`` folder shipped beside the first adapter that has one."""
     dtype = resolve_dtype(adapters.dtype, device)
     for u in adapters.uris:
+        if _not_cached(u, offline):  # not "includes no image encoder": the adapter is missing
+            raise ModelError(f'--ip-adapters "{u.raw}": not found in the Hugging Face cache, '
+                             "and --offline-mode forbids downloading it")
         sub = "/".join(p for p in (u.subfolder, "image_encoder") if p)
         if u.kind != "repo" and not os.path.isdir(os.path.join(u.path, sub)):
             continue
