@@ -175,11 +175,14 @@ def _plus_projection(cross: int, embed: int, seed: int) -> dict[str, Any]:
     return out
 
 
+_UNETS: dict[str, Any] = {}  # read-only UNets of the IP adapter builders, loaded once
+
+
 def build_ip_adapter(model: str, out: str, name: str, seed: int, plus: bool = False) -> str:
     """An IP adapter for ``model``'s UNet under ``out/name`` (.bin or .safetensors layout)."""
     import torch
 
-    unet = _unet(model)
+    unet = _UNETS.get(model) or _UNETS.setdefault(model, _unet(model))
     cross, embed = unet.config.cross_attention_dim, 32
     gen = torch.Generator().manual_seed(seed)
     rand = lambda *shape: torch.randn(*shape, generator=gen) * 0.5  # noqa: E731
