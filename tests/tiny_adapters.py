@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import time
 from typing import Any, Callable
 
@@ -129,6 +130,39 @@ def image_encoder(out: str, seed: int = 9) -> str:
     from tiny_control import tiny_image_encoder
 
     tiny_image_encoder(seed).save_pretrained(out)
+    return out
+
+
+def full_clip(out: str, seed: int) -> str:
+    """A tiny full ``CLIPModel`` (text and vision towers), as ``openai/clip-vit-large-patch14``
+    holds one: an image encoder loads its vision half (projection_dim in both sub configs, as
+    the real config.json has it)."""
+    import torch
+    from transformers import CLIPConfig, CLIPModel
+
+    torch.manual_seed(seed)
+    tower = dict(hidden_size=32, intermediate_size=37, num_attention_heads=4, num_hidden_layers=2,
+                 projection_dim=32)
+    text = dict(tower, vocab_size=1000, max_position_embeddings=77, bos_token_id=0,
+                eos_token_id=2, pad_token_id=1)
+    CLIPModel(CLIPConfig(text_config=text,
+                         vision_config=dict(tower, image_size=32, patch_size=8),
+                         projection_dim=32)).save_pretrained(out)
+    return out
+
+
+def full_siglip(out: str, seed: int) -> str:
+    """A tiny full ``SiglipModel`` and its image processor, as ``google/siglip-so400m-*`` holds."""
+    import torch
+    from transformers import SiglipConfig, SiglipImageProcessor, SiglipModel
+
+    torch.manual_seed(seed)
+    tower = dict(hidden_size=32, intermediate_size=37, num_attention_heads=4, num_hidden_layers=2)
+    SiglipModel(SiglipConfig(text_config=dict(tower, vocab_size=1000, bos_token_id=0,
+                                              eos_token_id=2, pad_token_id=1),
+                             vision_config=dict(tower, image_size=32, patch_size=8))
+                ).save_pretrained(out)
+    SiglipImageProcessor(size={"height": 32, "width": 32}).save_pretrained(out)
     return out
 
 
@@ -266,12 +300,13 @@ def build_adapter_repos(models: Any, controls: dict[str, str], root: str) -> dic
     kolors_ip = build_ip_adapter(kolors, j("kolors-ip"), "ip_adapter_plus_general.bin", 45, True)
     image_encoder(os.path.join(kolors_ip, "image_encoder"), 46)
     repos["Kwai-Kolors/Kolors-IP-Adapter-Plus"] = kolors_ip
-    repos["openai/clip-vit-large-patch14"] = image_encoder(j("clip-vit-l"), 47)
+    repos["openai/clip-vit-large-patch14"] = full_clip(j("clip-vit-l"), 47)
     repos["XLabs-AI/flux-ip-adapter"] = build_flux_ip_adapter(models.flux, j("xlabs"))
     instantx = build_sd3_ip_adapter(sd3, j("instantx"))
     _flat_to_bin(instantx, "ip-adapter.safetensors", "ip-adapter.bin")
+    shutil.rmtree(os.path.join(instantx, "image_encoder"))  # the script gives --image-encoder
     repos["guiyrt/InstantX-SD3.5-Large-IP-Adapter-diffusers"] = instantx
-    repos["google/siglip-so400m-patch14-384"] = os.path.join(instantx, "image_encoder")
+    repos["google/siglip-so400m-patch14-384"] = full_siglip(j("siglip"), 53)
     for i, repo in enumerate(("TencentARC/t2iadapter_canny_sd14v1", "TencentARC/t2iadapter_canny_sd15v2",
                               "TencentARC/t2iadapter_openpose_sd14v1")):
         repos[repo] = build_sd_t2i_adapter(j("t2i", repo.split("/")[1]), 50 + i)
