@@ -72,3 +72,26 @@ def test_lora_on_an_sdnq_quantized_model_is_added_unfused(tiny_models):
                                    lora_fuse_scale=0.5, **quant)).base, "txt2img")
     assert abs(lora - plain).max() > 1e-3 and abs(half - lora).max() > 1e-4
     clear_object_cache()
+
+
+def test_image_encoder_from_a_full_clip_model_loads_quietly(tmp_path, capfd):
+    """``--image-encoder openai/clip-vit-large-patch14`` is a full CLIP model: its vision half
+    loads without transformers' table of the text tower's "unexpected" keys (a missing key would
+    still be reported)."""
+    import transformers
+
+    try:
+        from tests.tiny_adapters import full_clip
+    except ImportError:  # plain `pytest`
+        from tiny_adapters import full_clip
+
+    from dgenerate_core.pipelines.ipadapters import load_image_encoder
+
+    folder = full_clip(str(tmp_path / "clip"), 3)
+    capfd.readouterr()
+    encoder = load_image_encoder(folder + ";dtype=float32", "cpu", "auto")
+    assert type(encoder) is transformers.CLIPVisionModelWithProjection
+    assert encoder.config.projection_dim == 32
+    err = capfd.readouterr().err
+    assert "UNEXPECTED" not in err and "LOAD REPORT" not in err
+    clear_object_cache()

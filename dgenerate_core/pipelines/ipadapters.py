@@ -8,6 +8,7 @@ with ``from_pipe`` from the base (they share its weights and now its image encod
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -93,14 +94,30 @@ def parse_ip_adapter_uri(text: str, offline: bool = False, token: str | None = N
     return IPAdapterUri(text, path, subfolder, weight, float(scale), uri.get("revision"), kind)
 
 
-def _load_encoder(path: str, source: Source, dtype: Any, option: str, raw: str,
-                  cls_name: str = "CLIPVisionModelWithProjection") -> Any:
+#: the text half of a full CLIP / SigLIP checkpoint (``openai/clip-vit-large-patch14``,
+#: ``google/siglip-so400m-patch14-384``), which an image encoder leaves out on purpose
+OTHER_TOWER = (r"^text_model\.", r"^text_projection\.", r"^logit_scale$", r"^logit_bias$")
+
+
+@functools.lru_cache(maxsize=None)
+def vision_class(cls_name: str) -> Any:
+    """``transformers.<cls_name>`` quiet about a full checkpoint's text tower: without this,
+    every load from a full CLIP model prints transformers' table of unexpected keys."""
     import transformers
 
+    cls = getattr(transformers, cls_name)
+    return type(cls.__name__, (cls,), {"__module__": cls.__module__, "__qualname__": cls.__qualname__,
+                                       "_keys_to_ignore_on_load_unexpected": list(OTHER_TOWER)})
+
+
+def _load_encoder(path: str, source: Source, dtype: Any, option: str, raw: str,
+                  cls_name: str = "CLIPVisionModelWithProjection") -> Any:
     def build() -> Any:
         with load_errors(option, raw, source.offline):
-            return getattr(transformers, cls_name).from_pretrained(
-                path, **source.kwargs(), **hf_dtype_kwargs(dtype))
+            quiet = vision_class(cls_name)
+            encoder = quiet.from_pretrained(path, **source.kwargs(), **hf_dtype_kwargs(dtype))
+        encoder.__class__ = quiet.__bases__[0]  # the plain transformers class once loaded
+        return encoder
 
     key = (cls_name, cache_key_path(path), source, str(dtype))
     return get_cache("image_encoder").get_or_create(key, build, raw)
