@@ -5,7 +5,9 @@
   a file named", an uncached IP adapter repository "none of the IP adapters includes an image
   encoder");
 - a LoRA on an sdnq-quantized model failed to fuse ("result type Float can't be cast to ...
-  Char"): it now stays an active, unfused adapter."""
+  Char"): it now stays an active, unfused adapter; IP adapters failed to load into an
+  sdnq-quantized UNet ("Casting a quantized model to a new `dtype` is unsupported");
+- an image encoder from a full CLIP checkpoint printed transformers' unexpected-keys table."""
 
 from __future__ import annotations
 
@@ -94,4 +96,25 @@ def test_image_encoder_from_a_full_clip_model_loads_quietly(tmp_path, capfd):
     assert encoder.config.projection_dim == 32
     err = capfd.readouterr().err
     assert "UNEXPECTED" not in err and "LOAD REPORT" not in err
+    clear_object_cache()
+
+
+def test_ip_adapter_on_an_sdnq_quantized_unet(tiny_models, tmp_path):
+    """diffusers casts the UNet to its own dtype after adding the IP adapter layers, which it
+    refuses for a quantized model ("Casting a quantized model to a new `dtype` is unsupported")."""
+    try:
+        from tests.tiny_control import build_ip_adapter, control_image
+        from tests.tiny_models import run
+    except ImportError:  # plain `pytest`
+        from tiny_control import build_ip_adapter, control_image
+        from tiny_models import run
+
+    adapter = build_ip_adapter(tiny_models.sd, str(tmp_path / "ip"))
+    pset = load_pipelines(opts(tiny_models.sd, "sd", dtype="float32", quantizer="sdnq;type=int8",
+                               ip_adapters=[adapter]))
+    unet = pset.base.unet
+    assert unet.is_quantized and unet.encoder_hid_proj is not None
+    a = run(pset.base, "txt2img", ip_adapter_image=control_image())
+    b = run(pset.base, "txt2img", ip_adapter_image=control_image(flip=True))
+    assert abs(a - b).max() > 1e-4
     clear_object_cache()

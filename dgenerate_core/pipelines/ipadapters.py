@@ -16,6 +16,7 @@ from typing import Any
 from dgenerate_core.errors import ModelError, NotSupportedYet, UsageError
 from dgenerate_core.pipelines.cache import get_cache
 from dgenerate_core.pipelines.device import hf_dtype_kwargs, resolve_dtype
+from dgenerate_core.pipelines.pipelineset import same_dtype_cast_allowed
 from dgenerate_core.pipelines.source import (Source, cache_key_path, classify, hf_cache_dir,
                                              is_single_file, load_errors, localize)
 from dgenerate_core.pipelines.uris import parse_uri
@@ -229,7 +230,10 @@ def apply_ip_adapters(pset: Any, adapters: IPAdapters | None, offline: bool = Fa
         base.register_modules(feature_extractor=siglip_processor(*encoder._dgenerate_source,
                                                                  encoder))
     uris = adapters.uris
-    with load_errors("--ip-adapters", " ".join(u.raw for u in uris), offline):
+    # diffusers casts the UNet to its own dtype after adding the adapter layers, which it
+    # refuses for a quantized (sdnq) model
+    with load_errors("--ip-adapters", " ".join(u.raw for u in uris), offline), \
+            same_dtype_cast_allowed(base):
         if pset.model_type in SINGLE_ADAPTER_TYPES:  # the encoder is registered above
             _load_single(base, uris[0], offline, token)
         else:
