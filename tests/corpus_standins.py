@@ -111,9 +111,7 @@ STANDINS: dict[str, str] = {
     "InstantX/FLUX.1-dev-Controlnet-Canny": "controls.flux",
     "InstantX/FLUX.1-dev-Controlnet-Union": "controls.flux_union",
     "Shakker-Labs/FLUX.1-dev-ControlNet-Union-Pro-2.0": "controls.flux_union",
-    "TencentARC/t2iadapter_canny_sd14v1": "controls.t2i_sd",
-    "TencentARC/t2iadapter_canny_sd15v2": "controls.t2i_sd",
-    "TencentARC/t2iadapter_openpose_sd14v1": "controls.t2i_sd",
+    # the sd T2I adapters (TencentARC/t2iadapter_*) are in tiny_adapters.build_adapter_repos
     "TencentARC/t2i-adapter-canny-sdxl-1.0": "controls.t2i_sdxl",
     "TencentARC/t2i-adapter-openpose-sdxl-1.0": "controls.t2i_sdxl",
 }
@@ -171,7 +169,7 @@ class Result:
 
 
 # ----------------------------------------------------------------------------- the hub cache
-def _link_tree(src: str, dest: str) -> None:
+def _link_tree(src: str, dest: str, variants: bool = True) -> None:
     """Mirror ``src`` into ``dest`` with symlinks, adding fp16 / bf16 variant names of weights."""
     for folder, _, files in os.walk(src):
         out = os.path.join(dest, os.path.relpath(folder, src))
@@ -180,18 +178,18 @@ def _link_tree(src: str, dest: str) -> None:
             target = os.path.join(folder, name)
             os.symlink(target, os.path.join(out, name))
             stem, ext = os.path.splitext(name)
-            if ext in (".safetensors", ".bin") and "." not in stem:
+            if variants and ext in (".safetensors", ".bin") and "." not in stem:
                 for variant in VARIANTS:
                     os.symlink(target, os.path.join(out, f"{stem}.{variant}{ext}"))
 
 
-def _add_repo(hub_cache: str, repo: str, folder: str) -> None:
+def _add_repo(hub_cache: str, repo: str, folder: str, variants: bool = True) -> None:
     base = os.path.join(hub_cache, "models--" + repo.replace("/", "--"))
     os.makedirs(os.path.join(base, "refs"), exist_ok=True)
     with open(os.path.join(base, "refs", "main"), "w") as f:
         f.write(COMMIT)
     snapshot = os.path.join(base, "snapshots", COMMIT)
-    _link_tree(folder, snapshot)
+    _link_tree(folder, snapshot, variants)
     for alias, sub in ALIAS_SUBFOLDERS.get(repo, {}).items():
         _link_tree(os.path.join(folder, sub), os.path.join(snapshot, alias))
 
@@ -229,6 +227,27 @@ def _annotators(hub_cache: str) -> None:
             build_fixed_box_detector(path, (0.25, 0.25, 0.75, 0.75))
 
 
+def _adapters(hub_cache: str, models: object, controls: dict[str, str], root: str
+              ) -> dict[str, str]:
+    """The LoRA, textual inversion, IP adapter, image encoder and sd T2I adapter repositories
+    (``tiny_adapters.build_adapter_repos``) in the hub cache."""
+    from tiny_adapters import build_adapter_repos
+
+    repos = build_adapter_repos(models, controls, root)
+    for repo, folder in repos.items():  # adapter repositories hold no fp16 / bf16 variants
+        _add_repo(hub_cache, repo, folder, variants=False)
+    return repos
+
+
+def web_cache(home: str) -> None:
+    """The stand-in images of the URLs the adapter scripts download, in the run's web cache."""
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    from tiny_adapters import seed_web_cache
+
+    seed_web_cache(os.path.join(home, "dgenerate-cache", "web"))
+
+
 def build_standins(root: str, models: object = None) -> StandIns:
     """Build the tiny models (unless ``models``, a ``TinyModels``, is given), their control models
     and the hub cache under ``root`` (reused when already complete)."""
@@ -255,6 +274,7 @@ def build_standins(root: str, models: object = None) -> StandIns:
         repos[repo] = _resolve(spec, model_dirs, control_dirs, types)
         _add_repo(hub_cache, repo, repos[repo])
     _annotators(hub_cache)
+    repos.update(_adapters(hub_cache, models, control_dirs, os.path.join(root, "adapters")))
     with open(done, "w") as f:
         json.dump(repos, f, indent=1)
     return StandIns(root, hub_cache, repos)
@@ -327,6 +347,7 @@ def run_script(script: str, standins: StandIns, work: str, pretend_gpu: bool = F
     copy = Path(copy_corpus(work)) / script
     home = os.path.join(work, "home")
     os.makedirs(home, exist_ok=True)
+    web_cache(home)
     cmd = [sys.executable, str(Path(__file__).resolve()), "--boot"]
     cmd += ["--pretend-gpu"] if pretend_gpu else []
     cmd += ["--file", copy.name] + injected(script) + list(extra or [])
@@ -360,6 +381,7 @@ def run_scripts(scripts: list[str], standins: StandIns, work: str, pretend_gpu: 
     logs = os.path.join(work, "logs")
     os.makedirs(home, exist_ok=True)
     os.makedirs(logs, exist_ok=True)
+    web_cache(home)
     listing = os.path.join(work, "scripts.json")
     with open(listing, "w") as f:
         json.dump({"corpus": copy, "scripts": scripts, "logs": logs, "timeout": timeout,

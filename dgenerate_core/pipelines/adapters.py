@@ -88,10 +88,30 @@ def apply_loras(pipe: Any, values: list[str], fuse_scale: float | None, model_ty
                                    cache_dir=hf_cache_dir(), **where)
         names.append(name)
         scales.append(scale)
+    fuse = 1.0 if fuse_scale is None else fuse_scale
     with load_errors("--loras", " ".join(values), offline):
+        unmergeable = integer_quantized(pipe)
+        if unmergeable:  # the same sum of weights, added at run time instead of merged
+            _LOG.debug("LoRAs stay unfused: %s quantized to integer weights", ", ".join(unmergeable))
+            pipe.set_adapters(names, adapter_weights=[s * fuse for s in scales])
+            return
         pipe.set_adapters(names, adapter_weights=scales)
-        pipe.fuse_lora(lora_scale=1.0 if fuse_scale is None else fuse_scale, adapter_names=names)
+        pipe.fuse_lora(lora_scale=fuse, adapter_names=names)
         pipe.unload_lora_weights()
+
+
+def integer_quantized(pipe: Any) -> list[str]:
+    """The pipeline's components quantized by a method peft cannot merge LoRA weights into
+    (sdnq and the like keep integer weights; bitsandbytes layers dequantize and merge)."""
+    found = []
+    for name, module in getattr(pipe, "components", {}).items():
+        if not getattr(module, "is_quantized", False):
+            continue
+        config = getattr(getattr(module, "hf_quantizer", None), "quantization_config", None)
+        method = str(getattr(config, "quant_method", "")).lower()
+        if "bitsandbytes" not in method:
+            found.append(name)
+    return found
 
 
 def _default_token(path: str) -> str:

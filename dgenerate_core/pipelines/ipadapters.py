@@ -8,13 +8,15 @@ with ``from_pipe`` from the base (they share its weights and now its image encod
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from typing import Any
 
-from dgenerate_core.errors import NotSupportedYet, UsageError
+from dgenerate_core.errors import ModelError, NotSupportedYet, UsageError
 from dgenerate_core.pipelines.cache import get_cache
 from dgenerate_core.pipelines.device import hf_dtype_kwargs, resolve_dtype
+from dgenerate_core.pipelines.pipelineset import same_dtype_cast_allowed
 from dgenerate_core.pipelines.source import (Source, cache_key_path, classify, hf_cache_dir,
                                              is_single_file, load_errors, localize)
 from dgenerate_core.pipelines.uris import parse_uri
@@ -93,14 +95,30 @@ def parse_ip_adapter_uri(text: str, offline: bool = False, token: str | None = N
     return IPAdapterUri(text, path, subfolder, weight, float(scale), uri.get("revision"), kind)
 
 
-def _load_encoder(path: str, source: Source, dtype: Any, option: str, raw: str,
-                  cls_name: str = "CLIPVisionModelWithProjection") -> Any:
+#: the text half of a full CLIP / SigLIP checkpoint (``openai/clip-vit-large-patch14``,
+#: ``google/siglip-so400m-patch14-384``), which an image encoder leaves out on purpose
+OTHER_TOWER = (r"^text_model\.", r"^text_projection\.", r"^logit_scale$", r"^logit_bias$")
+
+
+@functools.lru_cache(maxsize=None)
+def vision_class(cls_name: str) -> Any:
+    """``transformers.<cls_name>`` quiet about a full checkpoint's text tower: without this,
+    every load from a full CLIP model prints transformers' table of unexpected keys."""
     import transformers
 
+    cls = getattr(transformers, cls_name)
+    return type(cls.__name__, (cls,), {"__module__": cls.__module__, "__qualname__": cls.__qualname__,
+                                       "_keys_to_ignore_on_load_unexpected": list(OTHER_TOWER)})
+
+
+def _load_encoder(path: str, source: Source, dtype: Any, option: str, raw: str,
+                  cls_name: str = "CLIPVisionModelWithProjection") -> Any:
     def build() -> Any:
         with load_errors(option, raw, source.offline):
-            return getattr(transformers, cls_name).from_pretrained(
-                path, **source.kwargs(), **hf_dtype_kwargs(dtype))
+            quiet = vision_class(cls_name)
+            encoder = quiet.from_pretrained(path, **source.kwargs(), **hf_dtype_kwargs(dtype))
+        encoder.__class__ = quiet.__bases__[0]  # the plain transformers class once loaded
+        return encoder
 
     key = (cls_name, cache_key_path(path), source, str(dtype))
     return get_cache("image_encoder").get_or_create(key, build, raw)
@@ -134,11 +152,26 @@ def load_image_encoder(text: str, device: str, default_dtype: str, offline: bool
     return encoder
 
 
+def _not_cached(u: IPAdapterUri, offline: bool) -> bool:
+    """Offline, whether the weights file of a repository adapter is missing from the hub cache
+    (then its image encoder cannot be looked for either)."""
+    from huggingface_hub import constants, try_to_load_from_cache
+
+    if u.kind != "repo" or not (offline or constants.HF_HUB_OFFLINE):
+        return False
+    name = "/".join(p for p in (u.subfolder, u.weight_name) if p)
+    found = try_to_load_from_cache(u.path, name, cache_dir=hf_cache_dir(), revision=u.revision)
+    return not isinstance(found, str)
+
+
 def _bundled_encoder(adapters: IPAdapters, device: str, offline: bool, token: str | None,
                      cls_name: str = "CLIPVisionModelWithProjection") -> Any:
     """The ``image_encoder`` folder shipped beside the first adapter that has one."""
     dtype = resolve_dtype(adapters.dtype, device)
     for u in adapters.uris:
+        if _not_cached(u, offline):  # not "includes no image encoder": the adapter is missing
+            raise ModelError(f'--ip-adapters "{u.raw}": not found in the Hugging Face cache, '
+                             "and --offline-mode forbids downloading it")
         sub = "/".join(p for p in (u.subfolder, "image_encoder") if p)
         if u.kind != "repo" and not os.path.isdir(os.path.join(u.path, sub)):
             continue
@@ -197,7 +230,10 @@ def apply_ip_adapters(pset: Any, adapters: IPAdapters | None, offline: bool = Fa
         base.register_modules(feature_extractor=siglip_processor(*encoder._dgenerate_source,
                                                                  encoder))
     uris = adapters.uris
-    with load_errors("--ip-adapters", " ".join(u.raw for u in uris), offline):
+    # diffusers casts the UNet to its own dtype after adding the adapter layers, which it
+    # refuses for a quantized (sdnq) model
+    with load_errors("--ip-adapters", " ".join(u.raw for u in uris), offline), \
+            same_dtype_cast_allowed(base):
         if pset.model_type in SINGLE_ADAPTER_TYPES:  # the encoder is registered above
             _load_single(base, uris[0], offline, token)
         else:

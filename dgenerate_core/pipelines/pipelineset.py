@@ -30,7 +30,7 @@ def derive(base: Any, cls_name: str, place: Callable[[Any], None] | None,
             and "requires_aesthetics_score" not in base.config:
         extra["requires_aesthetics_score"] = wants_aesthetics_score(base)
     # from_pipe casts every (shared) module to torch_dtype, float32 when not given
-    with _same_dtype_cast_allowed(base):
+    with same_dtype_cast_allowed(base):
         pipe = cls.from_pipe(base, scheduler=original_scheduler(base), torch_dtype=base.dtype,
                              **extra)
     remember_original(pipe, original_scheduler(base))
@@ -41,7 +41,7 @@ def derive(base: Any, cls_name: str, place: Callable[[Any], None] | None,
 
 
 @contextlib.contextmanager
-def _same_dtype_cast_allowed(base: Any) -> Iterator[None]:
+def same_dtype_cast_allowed(base: Any) -> Iterator[None]:
     """Let ``from_pipe`` "cast" quantized diffusers models (sdnq) to the dtype they already have:
     diffusers refuses any dtype in ``to()`` on a quantized model, even its own. Integer weights
     are never cast by ``to(dtype)``; the float parts are in ``base.dtype`` already."""

@@ -118,7 +118,8 @@ def load_errors(option: str, value: str, offline: bool = False) -> Iterator[None
     except (OSError, ValueError, KeyError, RuntimeError, TypeError, AttributeError) as e:
         name = type(e).__name__
         if offline and ("LocalEntryNotFound" in name or "offline" in str(e).lower()
-                        or "local_files_only" in str(e) or "cached" in str(e).lower()):
+                        or "local_files_only" in str(e) or "cached" in str(e).lower()
+                        or "does not appear to have a file named" in str(e)):
             raise ModelError(f'{option} "{value}": not found in the Hugging Face cache, and '
                              "--offline-mode forbids downloading it") from e
         raise ModelError(f'{option} "{value}": cannot load it: {first_line(e)}') from e
