@@ -10,6 +10,7 @@ import re
 import stat
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -97,8 +98,6 @@ def test_ci_builds_the_bundle_then_runs_the_readmes_test_command():
     assert ".venv/bin/pip install -q torch==2.14.1 torchvision==0.29.1" in commands
     assert "torch==2.14.1 torchvision==0.29.1" in readme
     # the bundle is built with the venv the test extra made: PyInstaller must be in that extra
-    import tomllib
-
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     assert any("bundle" in item for item in extras["test"] if item.startswith("dgenerate["))
     assert any(item.startswith("pyinstaller") for item in extras["bundle"])
