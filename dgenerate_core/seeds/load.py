@@ -274,12 +274,15 @@ class SeedFrames:
         controls = self._take(raw, len(self.controls))
         adapters = [self._take(raw, len(group)) for group in self.adapters]
         floyd = raw[0] if self.floyd else None
+        sizes: list[tuple[int, int]] = []  # each image's size after the resize step
         if images and not hasattr(images[0], "shape"):
-            images = self._process("seed", images, frame, self._pixel_size)
+            images = self._process("seed", images, frame, self._pixel_size, sizes)
         if masks:
             if len(masks) == 1 and len(images) > 1:
                 masks = masks * len(images)
-            sizes = [i.size for i in images]
+            # a mask takes its image's resized size, before the processors: a seed chain may
+            # change the size (letterbox) while the mask chain does the same (outpaint-mask)
+            sizes = sizes or [i.size for i in images]
             masks = self._process("mask", masks, frame, lambda m, i: sizes[i])
         if controls:
             controls = self._process("control", controls, frame, self._pixel_size)
@@ -296,13 +299,17 @@ class SeedFrames:
         return resize_image_calc(image.size, s.target, s.aspect, s.align)
 
     def _process(self, kind: str, images: list[Any], frame: int | None,
-                 size_of: Callable[[Any, int], tuple[int, int]]) -> list[Any]:
-        """Pre-resize processors, resize, processors (``usage.md`` §3.8)."""
+                 size_of: Callable[[Any, int], tuple[int, int]],
+                 resized: list[tuple[int, int]] | None = None) -> list[Any]:
+        """Pre-resize processors, resize, processors (``usage.md`` §3.8); the sizes after the
+        resize step are appended to ``resized``."""
         opts = self.settings.opts
         kwargs = {"seed_index": self.settings.seed_index, "frame": frame}
         if opts is not None:
             images = _hooks().process_images(kind, opts, images, pre_resize=True, **kwargs)
         images = [_resize(img, size_of(img, i)) for i, img in enumerate(images)]
+        if resized is not None:
+            resized.extend(img.size for img in images)
         if opts is not None:
             images = _hooks().process_images(kind, opts, images, pre_resize=False, **kwargs)
         return images
