@@ -216,6 +216,21 @@ def test_interposer_converts_spaces_and_caches_the_network():
             None, torch.randn(1, 16, 8, 8))
 
 
+def test_interposer_unpacks_the_packed_flux_latents_flux_files_hold():
+    # dgenerate writes Flux latents packed, (tokens, 64): "interposer;source=fx" takes them as
+    # they come from an --image-seeds file (the corpus' flux-to-sdxl workflow)
+    import torch
+    from diffusers import FluxPipeline
+
+    unpacked = torch.randn(1, 16, 8, 8)
+    packed = FluxPipeline._pack_latents(unpacked, 1, 16, 8, 8)
+    proc = build_processor("interposer;source=fx;target=xl", "latents")
+    assert torch.equal(proc.unpack_flux(packed), unpacked)
+    assert torch.allclose(proc.process(None, packed), proc.process(None, unpacked))
+    with pytest.raises(DgenerateError, match="not a square image"):
+        proc.process(None, torch.randn(1, 8, 64))
+
+
 def test_help_lists_the_built_processors(capsys):
     names = ["hed", "openpose", "upscaler", "inpaint", "patchmatch", "upscaler-ncnn"]
     assert main(["--image-processor-help", *names]) == 0

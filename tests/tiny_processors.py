@@ -200,7 +200,7 @@ def _interposer(cache):
 
     from dgenerate_core.processors.interposer import REPO, build_network, weight_name
 
-    for source, target in (("v1", "xl"), ("xl", "v3"), ("ca", "v1")):
+    for source, target in (("v1", "xl"), ("xl", "v3"), ("ca", "v1"), ("fx", "xl")):
         state = random_state(lambda: build_network(source, target), half=False)
         path = hub_path(cache, REPO, f"v4.0/{weight_name(source, target)}")
         if not os.path.exists(path):
