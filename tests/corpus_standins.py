@@ -129,6 +129,7 @@ class StandIns:
     root: str
     hub_cache: str
     repos: dict[str, str] = field(default_factory=dict)  # hub id -> local folder linked
+    web: dict[str, str] = field(default_factory=dict)  # URL -> stand-in file (web cache)
 
 
 @dataclass
@@ -229,6 +230,54 @@ def _annotators(hub_cache: str) -> None:
             build_fixed_box_detector(path, (0.25, 0.25, 0.75, 0.75))
 
 
+# model files the corpus' processors name by URL (dgenerate fetches them through its web cache):
+# URL -> a tiny_processors builder of the same spandrel architecture, in the released layout
+WEB_STANDINS = {
+    "https://github.com/Sanster/models/releases/download/add_big_lama/big-lama.pt":
+        "lama_inpainter",
+    "https://github.com/Sanster/models/releases/download/add_mat/Places_512_FullData_G.pth":
+        "mat_inpainter",
+    "https://github.com/xinntao/Real-ESRGAN/releases/download/v0.2.5.0/realesr-general-x4v3.pth":
+        "compact_upscaler",
+    "https://github.com/JingyunLiang/SwinIR/releases/download/v0.0/"
+    "001_classicalSR_DIV2K_s48w8_SwinIR-M_x4.pth": "swinir_upscaler",
+}
+
+
+def _web_files(root: str) -> dict[str, str]:
+    """The files behind ``WEB_STANDINS`` (URL -> path), built under ``root/web-files``."""
+    import tiny_processors
+
+    out = {}
+    for url, builder in WEB_STANDINS.items():
+        folder = os.path.join(root, "web-files", builder)
+        os.makedirs(folder, exist_ok=True)
+        out[url] = getattr(tiny_processors, builder)(
+            os.path.join(folder, url.rsplit("/", 1)[-1]))
+    return out
+
+
+def fill_web_cache(standins: StandIns, cache_root: str) -> None:
+    """Lay the URL stand-ins out in dgenerate's web cache under ``cache_root``
+    (``$DGENERATE_CACHE``) exactly as a download leaves an entry: ``web/<sha256(url)[:32]>/``
+    holding the file under the URL's file name and ``.entry.json`` (url, file, mime, time).
+    The scripts name https URLs of github / huggingface that a loopback server cannot answer
+    without editing them, and run in offline mode: so dgenerate takes its cache-hit path, the
+    one every run after the first download takes."""
+    import hashlib
+
+    for url, path in standins.web.items():
+        folder = os.path.join(cache_root, "web", hashlib.sha256(url.encode()).hexdigest()[:32])
+        name = url.rsplit("/", 1)[-1]
+        if os.path.exists(os.path.join(folder, ".entry.json")):
+            continue
+        os.makedirs(folder, exist_ok=True)
+        os.symlink(path, os.path.join(folder, name))
+        with open(os.path.join(folder, ".entry.json"), "w") as f:
+            json.dump({"url": url, "file": name, "mime": "application/octet-stream",
+                       "time": time.time()}, f)
+
+
 def build_standins(root: str, models: object = None) -> StandIns:
     """Build the tiny models (unless ``models``, a ``TinyModels``, is given), their control models
     and the hub cache under ``root`` (reused when already complete)."""
@@ -237,7 +286,8 @@ def build_standins(root: str, models: object = None) -> StandIns:
     done = os.path.join(root, "standins.json")
     if os.path.exists(done):
         with open(done) as f:
-            return StandIns(root, hub_cache, json.load(f))
+            saved = json.load(f)
+        return StandIns(root, hub_cache, saved.get("repos", saved), saved.get("web", {}))
     if str(HERE) not in sys.path:
         sys.path.insert(0, str(HERE))
     from tiny_control import build_controls
@@ -255,9 +305,10 @@ def build_standins(root: str, models: object = None) -> StandIns:
         repos[repo] = _resolve(spec, model_dirs, control_dirs, types)
         _add_repo(hub_cache, repo, repos[repo])
     _annotators(hub_cache)
+    web = _web_files(root)
     with open(done, "w") as f:
-        json.dump(repos, f, indent=1)
-    return StandIns(root, hub_cache, repos)
+        json.dump({"repos": repos, "web": web}, f, indent=1)
+    return StandIns(root, hub_cache, repos, web)
 
 
 # ----------------------------------------------------------------------------- running scripts
@@ -327,6 +378,7 @@ def run_script(script: str, standins: StandIns, work: str, pretend_gpu: bool = F
     copy = Path(copy_corpus(work)) / script
     home = os.path.join(work, "home")
     os.makedirs(home, exist_ok=True)
+    fill_web_cache(standins, os.path.join(home, "dgenerate-cache"))
     cmd = [sys.executable, str(Path(__file__).resolve()), "--boot"]
     cmd += ["--pretend-gpu"] if pretend_gpu else []
     cmd += ["--file", copy.name] + injected(script) + list(extra or [])
@@ -360,6 +412,7 @@ def run_scripts(scripts: list[str], standins: StandIns, work: str, pretend_gpu: 
     logs = os.path.join(work, "logs")
     os.makedirs(home, exist_ok=True)
     os.makedirs(logs, exist_ok=True)
+    fill_web_cache(standins, os.path.join(home, "dgenerate-cache"))
     listing = os.path.join(work, "scripts.json")
     with open(listing, "w") as f:
         json.dump({"corpus": copy, "scripts": scripts, "logs": logs, "timeout": timeout,

@@ -184,6 +184,23 @@ def test_inpaint_fills_only_the_mask_and_takes_the_image_the_other_way(files, tm
         wrong.process(Image.open(files["in"]))
 
 
+def test_inpaint_pads_to_the_architecture_size_and_loads_extra_arches(files, tmp_path):
+    # LaMa needs multiples of 8: a 60x44 image is padded (kept area black in the mask) and the
+    # output cropped back; MAT (spandrel-extra-arches) loads through the same code path
+    from dgenerate_core.processors.image.upscaler import load_spandrel
+
+    odd = tmp_path / "odd.png"
+    Image.open(files["in"]).crop((0, 0, 60, 44)).save(odd)
+    out = build_processor(f"inpaint;model={files['lama']};mask={files['mask']}",
+                          "image").process(Image.open(odd))
+    src, got = numpy.asarray(Image.open(odd)), numpy.asarray(out)
+    hole = numpy.asarray(Image.open(files["mask"]).resize((60, 44), Image.NEAREST)) > 127
+    assert out.size == (60, 44) and (got[~hole] == src[~hole]).all()
+    mat = load_spandrel(tiny.mat_inpainter(str(tmp_path / "Places_512_FullData_G.pth")), "t")
+    assert mat.architecture.name == "MAT" and mat.purpose == "Inpainting"
+    assert mat.size_requirements.get_padding(64, 48) == (448, 464)
+
+
 def test_patchmatch_rebuilds_a_periodic_texture_reproducibly(files, tmp_path):
     uri = f"patchmatch;mask={files['mask']};seed=3;mask-processors='dilate;size=3'"
     a = numpy.asarray(process(files, tmp_path, uri))

@@ -182,6 +182,19 @@ def compact_upscaler(path: str, scale: int = 4, num_feat: int = 8, num_conv: int
     return path
 
 
+def swinir_upscaler(path: str, scale: int = 4) -> str:
+    """A small random SwinIR (classical SR, pixelshuffle, window 8: the SwinIR-M x4 layout with
+    fewer and narrower layers) saved as the released .pth files are ({"params": state dict})."""
+    import torch
+    from spandrel.architectures.SwinIR.__arch.SwinIR import SwinIR
+
+    torch.manual_seed(0)  # built for real: its index and mask buffers are computed
+    net = SwinIR(upscale=scale, img_size=48, window_size=8, embed_dim=12, depths=[2],
+                 num_heads=[2], mlp_ratio=2.0, upsampler="pixelshuffle", resi_connection="1conv")
+    torch.save({"params": net.state_dict()}, path)
+    return path
+
+
 def lama_inpainter(path: str) -> str:
     """A random-weight LaMa (big-lama's architecture) state dict saved as a .pth file, in the
     key layout of the released checkpoints ("generator.model...")."""
@@ -190,6 +203,18 @@ def lama_inpainter(path: str) -> str:
 
     state = random_state(lambda: LaMa(in_nc=4, out_nc=3))
     state = {k.replace("model.model", "generator.model", 1): v for k, v in state.items()}
+    torch.save(state, path)
+    return path
+
+
+def mat_inpainter(path: str) -> str:
+    """A random-weight MAT (spandrel-extra-arches' architecture: one fixed size, 62M
+    parameters) saved in fp16 as a .pth state dict, like Places_512_FullData_G.pth."""
+    import torch
+    from spandrel_extra_arches.architectures.MAT.__arch.MAT import MAT
+
+    torch.manual_seed(0)  # built for real: its filters are computed buffers
+    state = {k: v.half() if v.is_floating_point() else v for k, v in MAT().state_dict().items()}
     torch.save(state, path)
     return path
 
