@@ -241,20 +241,49 @@ WEB_STANDINS = {
         "compact_upscaler",
     "https://github.com/JingyunLiang/SwinIR/releases/download/v0.0/"
     "001_classicalSR_DIV2K_s48w8_SwinIR-M_x4.pth": "swinir_upscaler",
+    **{f"https://github.com/TNTwise/SPAN-ncnn-vulkan/raw/master/custom_models/"
+       f"4xNomos8k_span_otf_medium.{ext}": f"ncnn_upscaler_{ext}" for ext in ("bin", "param")},
 }
 
+# ultralytics' SAM assets (u-sam, yolo-sam): the real architectures are large (SAM ViT-L 308M
+# parameters, SAM 2.1 Hiera-L 224M; ultralytics picks the architecture by file name), so they
+# are built only on request (``heavy=True``: about 40 s and 1 GB)
+SAM_ASSETS_URL = "https://github.com/ultralytics/assets/releases/download/v8.3.0"
+HEAVY_WEB_STANDINS = {f"{SAM_ASSETS_URL}/{name}": "build_named_sam_asset"
+                      for name in ("sam_l.pt", "sam2.1_l.pt")}
 
-def _web_files(root: str) -> dict[str, str]:
-    """The files behind ``WEB_STANDINS`` (URL -> path), built under ``root/web-files``."""
+
+def _web_files(root: str, table: dict[str, str]) -> dict[str, str]:
+    """The files behind a URL table (URL -> path), built under ``root/web-files``."""
     import tiny_processors
+    import tiny_yolo
 
+    def ncnn_param(path: str) -> str:  # the .param file the .bin builder writes beside it
+        tiny_processors.ncnn_upscaler(os.path.splitext(path)[0] + ".bin")
+        return path
+
+    extra = {"ncnn_upscaler_bin": tiny_processors.ncnn_upscaler,
+             "ncnn_upscaler_param": ncnn_param}
     out = {}
-    for url, builder in WEB_STANDINS.items():
-        folder = os.path.join(root, "web-files", builder)
+    for url, builder in table.items():
+        folder = os.path.join(root, "web-files", builder.removesuffix("_bin").removesuffix(
+            "_param"))
         os.makedirs(folder, exist_ok=True)
-        out[url] = getattr(tiny_processors, builder)(
-            os.path.join(folder, url.rsplit("/", 1)[-1]))
+        make = extra.get(builder) or getattr(tiny_processors, builder, None) \
+            or getattr(tiny_yolo, builder)
+        out[url] = make(os.path.join(folder, url.rsplit("/", 1)[-1]))
     return out
+
+
+def _add_heavy(root: str, standins: "StandIns", done: str) -> "StandIns":
+    missing = {u: b for u, b in HEAVY_WEB_STANDINS.items() if u not in standins.web}
+    if missing:
+        if str(HERE) not in sys.path:
+            sys.path.insert(0, str(HERE))
+        standins.web.update(_web_files(root, missing))
+        with open(done, "w") as f:
+            json.dump({"repos": standins.repos, "web": standins.web}, f, indent=1)
+    return standins
 
 
 def fill_web_cache(standins: StandIns, cache_root: str) -> None:
@@ -278,16 +307,18 @@ def fill_web_cache(standins: StandIns, cache_root: str) -> None:
                        "time": time.time()}, f)
 
 
-def build_standins(root: str, models: object = None) -> StandIns:
+def build_standins(root: str, models: object = None, heavy: bool = False) -> StandIns:
     """Build the tiny models (unless ``models``, a ``TinyModels``, is given), their control models
-    and the hub cache under ``root`` (reused when already complete)."""
+    and the hub cache under ``root`` (reused when already complete); ``heavy`` adds the large
+    SAM assets (``HEAVY_WEB_STANDINS``)."""
     root = os.path.abspath(root)
     hub_cache = os.path.join(root, "hub")
     done = os.path.join(root, "standins.json")
     if os.path.exists(done):
         with open(done) as f:
             saved = json.load(f)
-        return StandIns(root, hub_cache, saved.get("repos", saved), saved.get("web", {}))
+        found = StandIns(root, hub_cache, saved.get("repos", saved), saved.get("web", {}))
+        return _add_heavy(root, found, done) if heavy else found
     if str(HERE) not in sys.path:
         sys.path.insert(0, str(HERE))
     from tiny_control import build_controls
@@ -305,10 +336,11 @@ def build_standins(root: str, models: object = None) -> StandIns:
         repos[repo] = _resolve(spec, model_dirs, control_dirs, types)
         _add_repo(hub_cache, repo, repos[repo])
     _annotators(hub_cache)
-    web = _web_files(root)
+    web = _web_files(root, WEB_STANDINS)
     with open(done, "w") as f:
         json.dump({"repos": repos, "web": web}, f, indent=1)
-    return StandIns(root, hub_cache, repos, web)
+    built = StandIns(root, hub_cache, repos, web)
+    return _add_heavy(root, built, done) if heavy else built
 
 
 # ----------------------------------------------------------------------------- running scripts

@@ -195,6 +195,32 @@ def swinir_upscaler(path: str, scale: int = 4) -> str:
     return path
 
 
+def ncnn_upscaler(path: str, scale: int = 4, features: int = 8) -> str:
+    """A random x``scale`` NCNN upscaler: ``path`` is its .bin, the .param file is written beside
+    it (same stem). Input -> 3x3 convolution -> ReLU -> 3x3 convolution -> PixelShuffle, in
+    ncnn's own formats (text .param; .bin with a float32 flag before each weight blob)."""
+    import numpy
+
+    rng = numpy.random.default_rng(0)
+    out = 3 * scale * scale
+    sizes = (features * 3 * 9, out * features * 9)
+    param = "\n".join([
+        "7767517", "5 5",
+        "Input            in0       0 1 in0",
+        f"Convolution      conv_0    1 1 in0 c0 0={features} 1=3 4=1 5=1 6={sizes[0]}",
+        "ReLU             relu_0    1 1 c0 r0",
+        f"Convolution      conv_1    1 1 r0 c1 0={out} 1=3 4=1 5=1 6={sizes[1]}",
+        f"PixelShuffle     shuffle   1 1 c1 out0 0={scale}", ""])
+    with open(os.path.splitext(path)[0] + ".param", "w") as f:
+        f.write(param)
+    with open(path, "wb") as f:
+        for size, biases in zip(sizes, (features, out)):
+            f.write(numpy.zeros(1, numpy.uint32).tobytes())  # flag 0: float32 weights follow
+            f.write((rng.standard_normal(size) * 0.1).astype(numpy.float32).tobytes())
+            f.write(numpy.full(biases, 0.3, numpy.float32).tobytes())
+    return path
+
+
 def lama_inpainter(path: str) -> str:
     """A random-weight LaMa (big-lama's architecture) state dict saved as a .pth file, in the
     key layout of the released checkpoints ("generator.model...")."""
