@@ -278,3 +278,16 @@ def test_upscaler_ncnn_arguments_and_a_clear_line_without_ncnn(files):
         with pytest.raises(DgenerateError, match=r"needs the ncnn package, install it with: "
                                                  r"pip install dgenerate\[ncnn\]"):
             processor.process(Image.open(files["in"]))
+
+
+def test_upscaler_ncnn_runs_a_random_ncnn_model_in_tiles(files, tmp_path):
+    pytest.importorskip("ncnn")
+    model = tiny.ncnn_upscaler(str(tmp_path / "x4.bin"))
+    param = str(tmp_path / "x4.param")
+    image = Image.open(files["in"])
+    tiled = build_processor(f"upscaler-ncnn;model={model};param={param};tile=32;overlap=4;"
+                            "threads=1;winograd=true;sgemm=true", "image").process(image)
+    whole = build_processor(f"upscaler-ncnn;model={model};param={param};tile=0",
+                            "image").process(image)
+    assert tiled.size == whole.size == (256, 192) and tiled.mode == "RGB"
+    assert numpy.asarray(whole).std() > 0
