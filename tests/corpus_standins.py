@@ -110,7 +110,8 @@ STANDINS: dict[str, str] = {
     "InstantX/SD3-Controlnet-Pose": "controls.sd3",
     "InstantX/FLUX.1-dev-Controlnet-Canny": "controls.flux",
     "InstantX/FLUX.1-dev-Controlnet-Union": "controls.flux_union",
-    "Shakker-Labs/FLUX.1-dev-ControlNet-Union-Pro-2.0": "controls.flux_union",
+    # Union Pro 2.0 dropped the mode embedding (num_mode null): a plain Flux ControlNet
+    "Shakker-Labs/FLUX.1-dev-ControlNet-Union-Pro-2.0": "controls.flux",
     "TencentARC/t2iadapter_canny_sd14v1": "controls.t2i_sd",
     "TencentARC/t2iadapter_canny_sd15v2": "controls.t2i_sd",
     "TencentARC/t2iadapter_openpose_sd14v1": "controls.t2i_sd",
@@ -235,8 +236,6 @@ def _annotators(hub_cache: str) -> None:
 WEB_STANDINS = {
     "https://github.com/Sanster/models/releases/download/add_big_lama/big-lama.pt":
         "lama_inpainter",
-    "https://github.com/Sanster/models/releases/download/add_mat/Places_512_FullData_G.pth":
-        "mat_inpainter",
     "https://github.com/xinntao/Real-ESRGAN/releases/download/v0.2.5.0/realesr-general-x4v3.pth":
         "compact_upscaler",
     "https://github.com/JingyunLiang/SwinIR/releases/download/v0.0/"
@@ -245,12 +244,16 @@ WEB_STANDINS = {
        f"4xNomos8k_span_otf_medium.{ext}": f"ncnn_upscaler_{ext}" for ext in ("bin", "param")},
 }
 
-# ultralytics' SAM assets (u-sam, yolo-sam): the real architectures are large (SAM ViT-L 308M
-# parameters, SAM 2.1 Hiera-L 224M; ultralytics picks the architecture by file name), so they
-# are built only on request (``heavy=True``: about 40 s and 1 GB)
+# ultralytics' SAM assets (u-sam, yolo-sam) and MAT: the real architectures are large (SAM ViT-L
+# 308M parameters, SAM 2.1 Hiera-L 224M; ultralytics picks the architecture by file name), so
+# they are built only on request (``heavy=True``: about 45 s and 1.1 GB)
 SAM_ASSETS_URL = "https://github.com/ultralytics/assets/releases/download/v8.3.0"
-HEAVY_WEB_STANDINS = {f"{SAM_ASSETS_URL}/{name}": "build_named_sam_asset"
-                      for name in ("sam_l.pt", "sam2.1_l.pt")}
+HEAVY_WEB_STANDINS = {
+    **{f"{SAM_ASSETS_URL}/{name}": "build_named_sam_asset" for name in ("sam_l.pt", "sam2.1_l.pt")},
+    # MAT (spandrel-extra-arches): one fixed size, 62M parameters, 120 MB
+    "https://github.com/Sanster/models/releases/download/add_mat/Places_512_FullData_G.pth":
+        "mat_inpainter",
+}
 
 
 def _web_files(root: str, table: dict[str, str]) -> dict[str, str]:
@@ -431,6 +434,24 @@ def uses_quantizer(script: str) -> bool:
     """Whether the script sets a quantizer (``--quantizer`` or a ``quantizer=`` URI argument)."""
     text = (CORPUS / script).read_text(encoding="utf-8")
     return "--quantizer" in text or "quantizer=" in text or "\\set quantizer" in text
+
+
+# model-based image processors and the processors that run models (issue 13)
+MODEL_PROCESSORS = ("openpose", "midas", "zoe", "leres", "normal-bae", "hed", "pidi", "teed",
+                    "anyline", "lineart", "lineart-anime", "lineart-standard", "mlsd", "upscaler",
+                    "upscaler-ncnn", "inpaint", "patchmatch", "yolo", "sam", "u-sam", "yolo-sam",
+                    "adetailer", "interposer")
+_PROCESSOR_NAME = re.compile(r"(?<![\w/.-])(" + "|".join(map(re.escape, MODEL_PROCESSORS))
+                             + r")(?=[;\"'\s]|$)", re.M)
+
+
+def uses_model_processors(script: str) -> bool:
+    """Whether the script names a model-based image processor (as a processor URI word: not a
+    path, a repository id or ``--output-path inpaint``), the interposer or ``--adetailer-*``."""
+    text = "\n".join(line for line in (CORPUS / script).read_text(encoding="utf-8").splitlines()
+                     if not line.lstrip().startswith("#"))
+    text = re.sub(r"--output-path\s+\S+", "", text)
+    return bool(_PROCESSOR_NAME.search(text)) or "--adetailer" in text
 
 
 # ----------------------------------------------------------------------------- many scripts

@@ -37,7 +37,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--pretend-gpu", action="store_true",
                    help="have_cuda() answers True (scripts take their GPU branch)")
     p.add_argument("--heavy", action="store_true",
-                   help="also build the large SAM asset stand-ins (sam_l, sam2.1_l: ~40 s, 1 GB)")
+                   help="also build the large stand-ins: SAM assets sam_l, sam2.1_l and MAT (~45 s, 1.1 GB)")
     p.add_argument("--only", nargs="*", default=[], help="scripts whose path contains one of these")
     p.add_argument("--inject", nargs=argparse.REMAINDER, default=[],
                    help="more injected arguments (last), e.g. --inject --quantizer sdnq")
