@@ -93,10 +93,16 @@ def build_named_sam_asset(path: str) -> str:
     308M parameters (saved in fp16)."""
     _prepare()
     import torch
-    from ultralytics.models.sam.build import sam_model_map
+    from ultralytics.models.sam import build
 
     torch.manual_seed(0)
-    model = sam_model_map[os.path.basename(path)]()
+    name = os.path.basename(path)
+    keep = build._load_checkpoint  # the builders read the name ("sam2.1" adds layers), not a file
+    build._load_checkpoint = lambda model, checkpoint: model
+    try:
+        model = build.sam_model_map[name](name)
+    finally:
+        build._load_checkpoint = keep
     decoder = getattr(model, "mask_decoder", None) or model.sam_mask_decoder  # SAM / SAM 2
     with torch.no_grad():
         decoder.iou_prediction_head.layers[-1].bias.fill_(5.0)
