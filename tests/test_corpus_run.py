@@ -147,6 +147,9 @@ PROCESSOR_STOPS = {
     "spandrel_inpaint_outpaint/enhanced-outpaint-one-liner-config.dgen":
         'Image seed file "C:/Users/Eric/IdeaProjects/dgenerate/examples/media/mountain.png" '
         "does not exist",
+    # strength 0 leaves no denoising step (diffusers' own check), before its u-sam mask runs
+    "sam/manual-adetailer-config.dgen": "--image-seed-strengths 0.0 with 6 inference steps "
+                                        "leaves no denoising step",
     # the tiny Flux has 4 latent channels, the interposer's fx space 16 (the real Flux's)
     "latents_interposer/flux-to-sdxl-config.dgen":
         "expected fx latents with 16 channels (B, C, H, W), got shape (1, 4, 8, 8)",
@@ -159,11 +162,11 @@ REPORT_ONLY = {
         "prompts to 1024x1024 (over 120 s on one core)",
     "image_process/inpaint-config.dgen":
         "MAT (a --heavy stand-in, 120 MB) runs at its 512x512 minimum, twice (~35 s each)",
-    **{s: "SAM ViT-L / SAM 2.1-L random assets: 1 GB, ~40 s to build, ViT-L at 1024x1024" for s in (
-        "image_process/u-sam-config.dgen", "image_process/yolo-sam-config.dgen",
+    "image_process/u-sam-config.dgen": "SAM ViT-L (sam_l.pt, 308M parameters) at 1024x1024",
+    **{s: "SAM 2.1-L random asset: 430 MB, ~20 s to build" for s in (
+        "image_process/yolo-sam-config.dgen",
         "inpaint_autocrop/hi-res-auto-cropped-sam-config.dgen",
-        "inpaint_autocrop/processors-hi-res-auto-cropped-sam-config.dgen",
-        "sam/manual-adetailer-config.dgen")},
+        "inpaint_autocrop/processors-hi-res-auto-cropped-sam-config.dgen")},
 }
 # zoe and leres are built by other helpers; their scripts are theirs to add
 OTHERS = ("image_process/zoe-config.dgen", "image_process/leres-depth-config.dgen")
@@ -184,7 +187,7 @@ PROCESSOR_RUNS = (
     "inpaint_autocrop/processors-hi-res-auto-cropped-yolo-config.dgen",
     "latents_interposer/sd1-to-sdxl-config.dgen", "latents_interposer/flux-to-sdxl-config.dgen",
     "adetailer/post_processor/sd/sd-config.dgen", "stablediffusion/controlnet/boxer-config.dgen",
-    "flux/controlnet_union_pro_2/boxer-config.dgen",
+    "flux/controlnet_union_pro_2/boxer-config.dgen", "sam/manual-adetailer-config.dgen",
 )
 
 
