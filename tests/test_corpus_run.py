@@ -174,7 +174,7 @@ OTHERS = ("image_process/zoe-config.dgen", "image_process/leres-depth-config.dge
 # the default run: each processor, each way to reach one (\image_process, --control-,
 # --seed-, --mask-image-processors, -pp, the adetailer processor and options, latents
 # processors, URLs through the web cache), and every script a fix of issue 13 unblocked;
-# DGENERATE_CORPUS_FULL=1 runs all of them (about 5 minutes on one core)
+# DGENERATE_CORPUS_FULL=1 runs all of them (about 3 minutes on one core)
 PROCESSOR_RUNS = (
     "image_process/anyline-config.dgen", "image_process/pidi-config.dgen",
     "image_process/teed-config.dgen", "image_process/mlsd-config.dgen",
