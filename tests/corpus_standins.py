@@ -110,7 +110,8 @@ STANDINS: dict[str, str] = {
     "InstantX/SD3-Controlnet-Pose": "controls.sd3",
     "InstantX/FLUX.1-dev-Controlnet-Canny": "controls.flux",
     "InstantX/FLUX.1-dev-Controlnet-Union": "controls.flux_union",
-    "Shakker-Labs/FLUX.1-dev-ControlNet-Union-Pro-2.0": "controls.flux_union",
+    # Union Pro 2.0 dropped the mode embedding (num_mode null): a plain Flux ControlNet
+    "Shakker-Labs/FLUX.1-dev-ControlNet-Union-Pro-2.0": "controls.flux",
     # the sd T2I adapters (TencentARC/t2iadapter_*) are in tiny_adapters.build_adapter_repos
     "TencentARC/t2i-adapter-canny-sdxl-1.0": "controls.t2i_sdxl",
     "TencentARC/t2i-adapter-openpose-sdxl-1.0": "controls.t2i_sdxl",
@@ -127,6 +128,7 @@ class StandIns:
     root: str
     hub_cache: str
     repos: dict[str, str] = field(default_factory=dict)  # hub id -> local folder linked
+    web: dict[str, str] = field(default_factory=dict)  # URL -> stand-in file (web cache)
 
 
 @dataclass
@@ -248,15 +250,97 @@ def web_cache(home: str) -> None:
     seed_web_cache(os.path.join(home, "dgenerate-cache", "web"))
 
 
-def build_standins(root: str, models: object = None) -> StandIns:
+# model files the corpus' processors name by URL (dgenerate fetches them through its web cache):
+# URL -> a tiny_processors builder of the same spandrel architecture, in the released layout
+WEB_STANDINS = {
+    "https://github.com/Sanster/models/releases/download/add_big_lama/big-lama.pt":
+        "lama_inpainter",
+    "https://github.com/xinntao/Real-ESRGAN/releases/download/v0.2.5.0/realesr-general-x4v3.pth":
+        "compact_upscaler",
+    "https://github.com/JingyunLiang/SwinIR/releases/download/v0.0/"
+    "001_classicalSR_DIV2K_s48w8_SwinIR-M_x4.pth": "swinir_upscaler",
+    **{f"https://github.com/TNTwise/SPAN-ncnn-vulkan/raw/master/custom_models/"
+       f"4xNomos8k_span_otf_medium.{ext}": f"ncnn_upscaler_{ext}" for ext in ("bin", "param")},
+}
+
+# ultralytics' SAM assets (u-sam, yolo-sam) and MAT: the real architectures are large (SAM ViT-L
+# 308M parameters, SAM 2.1 Hiera-L 224M; ultralytics picks the architecture by file name), so
+# they are built only on request (``heavy=True``: about 45 s and 1.1 GB)
+SAM_ASSETS_URL = "https://github.com/ultralytics/assets/releases/download/v8.3.0"
+HEAVY_WEB_STANDINS = {
+    **{f"{SAM_ASSETS_URL}/{name}": "build_named_sam_asset" for name in ("sam_l.pt", "sam2.1_l.pt")},
+    # MAT (spandrel-extra-arches): one fixed size, 62M parameters, 120 MB
+    "https://github.com/Sanster/models/releases/download/add_mat/Places_512_FullData_G.pth":
+        "mat_inpainter",
+}
+
+
+def _web_files(root: str, table: dict[str, str]) -> dict[str, str]:
+    """The files behind a URL table (URL -> path), built under ``root/web-files``."""
+    import tiny_processors
+    import tiny_yolo
+
+    def ncnn_param(path: str) -> str:  # the .param file the .bin builder writes beside it
+        tiny_processors.ncnn_upscaler(os.path.splitext(path)[0] + ".bin")
+        return path
+
+    extra = {"ncnn_upscaler_bin": tiny_processors.ncnn_upscaler,
+             "ncnn_upscaler_param": ncnn_param}
+    out = {}
+    for url, builder in table.items():
+        folder = os.path.join(root, "web-files", builder.removesuffix("_bin").removesuffix(
+            "_param"))
+        os.makedirs(folder, exist_ok=True)
+        make = extra.get(builder) or getattr(tiny_processors, builder, None) \
+            or getattr(tiny_yolo, builder)
+        out[url] = make(os.path.join(folder, url.rsplit("/", 1)[-1]))
+    return out
+
+
+def _add_heavy(root: str, standins: "StandIns", done: str) -> "StandIns":
+    missing = {u: b for u, b in HEAVY_WEB_STANDINS.items() if u not in standins.web}
+    if missing:
+        if str(HERE) not in sys.path:
+            sys.path.insert(0, str(HERE))
+        standins.web.update(_web_files(root, missing))
+        with open(done, "w") as f:
+            json.dump({"repos": standins.repos, "web": standins.web}, f, indent=1)
+    return standins
+
+
+def fill_web_cache(standins: StandIns, cache_root: str) -> None:
+    """Lay the URL stand-ins out in dgenerate's web cache under ``cache_root``
+    (``$DGENERATE_CACHE``) exactly as a download leaves an entry: ``web/<sha256(url)[:32]>/``
+    holding the file under the URL's file name and ``.entry.json`` (url, file, mime, time).
+    The scripts name https URLs of github / huggingface that a loopback server cannot answer
+    without editing them, and run in offline mode: so dgenerate takes its cache-hit path, the
+    one every run after the first download takes."""
+    import hashlib
+
+    for url, path in standins.web.items():
+        folder = os.path.join(cache_root, "web", hashlib.sha256(url.encode()).hexdigest()[:32])
+        name = url.rsplit("/", 1)[-1]
+        if os.path.exists(os.path.join(folder, ".entry.json")):
+            continue
+        os.makedirs(folder, exist_ok=True)
+        os.symlink(path, os.path.join(folder, name))
+        with open(os.path.join(folder, ".entry.json"), "w") as f:
+            json.dump({"url": url, "file": name, "mime": "application/octet-stream",
+                       "time": time.time()}, f)
+
+
+def build_standins(root: str, models: object = None, heavy: bool = False) -> StandIns:
     """Build the tiny models (unless ``models``, a ``TinyModels``, is given), their control models
-    and the hub cache under ``root`` (reused when already complete)."""
+    and the hub cache under ``root`` (reused when already complete); ``heavy`` adds the large
+    SAM assets (``HEAVY_WEB_STANDINS``)."""
     root = os.path.abspath(root)
     hub_cache = os.path.join(root, "hub")
     done = os.path.join(root, "standins.json")
     if os.path.exists(done):
         with open(done) as f:
-            return StandIns(root, hub_cache, json.load(f))
+            saved = json.load(f)
+        found = StandIns(root, hub_cache, saved.get("repos", saved), saved.get("web", {}))
+        return _add_heavy(root, found, done) if heavy else found
     if str(HERE) not in sys.path:
         sys.path.insert(0, str(HERE))
     from tiny_control import build_controls
@@ -275,9 +359,11 @@ def build_standins(root: str, models: object = None) -> StandIns:
         _add_repo(hub_cache, repo, repos[repo])
     _annotators(hub_cache)
     repos.update(_adapters(hub_cache, models, control_dirs, os.path.join(root, "adapters")))
+    web = _web_files(root, WEB_STANDINS)
     with open(done, "w") as f:
-        json.dump(repos, f, indent=1)
-    return StandIns(root, hub_cache, repos)
+        json.dump({"repos": repos, "web": web}, f, indent=1)
+    built = StandIns(root, hub_cache, repos, web)
+    return _add_heavy(root, built, done) if heavy else built
 
 
 # ----------------------------------------------------------------------------- running scripts
@@ -348,6 +434,7 @@ def run_script(script: str, standins: StandIns, work: str, pretend_gpu: bool = F
     home = os.path.join(work, "home")
     os.makedirs(home, exist_ok=True)
     web_cache(home)
+    fill_web_cache(standins, os.path.join(home, "dgenerate-cache"))
     cmd = [sys.executable, str(Path(__file__).resolve()), "--boot"]
     cmd += ["--pretend-gpu"] if pretend_gpu else []
     cmd += ["--file", copy.name] + injected(script) + list(extra or [])
@@ -370,6 +457,24 @@ def uses_quantizer(script: str) -> bool:
     return "--quantizer" in text or "quantizer=" in text or "\\set quantizer" in text
 
 
+# model-based image processors and the processors that run models (issue 13)
+MODEL_PROCESSORS = ("openpose", "midas", "zoe", "leres", "normal-bae", "hed", "pidi", "teed",
+                    "anyline", "lineart", "lineart-anime", "lineart-standard", "mlsd", "upscaler",
+                    "upscaler-ncnn", "inpaint", "patchmatch", "yolo", "sam", "u-sam", "yolo-sam",
+                    "adetailer", "interposer")
+_PROCESSOR_NAME = re.compile(r"(?<![\w/.-])(" + "|".join(map(re.escape, MODEL_PROCESSORS))
+                             + r")(?=[;\"'\s]|$)", re.M)
+
+
+def uses_model_processors(script: str) -> bool:
+    """Whether the script names a model-based image processor (as a processor URI word: not a
+    path, a repository id or ``--output-path inpaint``), the interposer or ``--adetailer-*``."""
+    text = "\n".join(line for line in (CORPUS / script).read_text(encoding="utf-8").splitlines()
+                     if not line.lstrip().startswith("#"))
+    text = re.sub(r"--output-path\s+\S+", "", text)
+    return bool(_PROCESSOR_NAME.search(text)) or "--adetailer" in text
+
+
 # ----------------------------------------------------------------------------- many scripts
 def run_scripts(scripts: list[str], standins: StandIns, work: str, pretend_gpu: bool = False,
                 timeout: float = 300, on_result=None, extra: list[str] | None = None
@@ -382,6 +487,7 @@ def run_scripts(scripts: list[str], standins: StandIns, work: str, pretend_gpu: 
     os.makedirs(home, exist_ok=True)
     os.makedirs(logs, exist_ok=True)
     web_cache(home)
+    fill_web_cache(standins, os.path.join(home, "dgenerate-cache"))
     listing = os.path.join(work, "scripts.json")
     with open(listing, "w") as f:
         json.dump({"corpus": copy, "scripts": scripts, "logs": logs, "timeout": timeout,

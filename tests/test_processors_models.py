@@ -184,6 +184,23 @@ def test_inpaint_fills_only_the_mask_and_takes_the_image_the_other_way(files, tm
         wrong.process(Image.open(files["in"]))
 
 
+def test_inpaint_pads_to_the_architecture_size_and_loads_extra_arches(files, tmp_path):
+    # LaMa needs multiples of 8: a 60x44 image is padded (kept area black in the mask) and the
+    # output cropped back; MAT (spandrel-extra-arches) loads through the same code path
+    from dgenerate_core.processors.image.upscaler import load_spandrel
+
+    odd = tmp_path / "odd.png"
+    Image.open(files["in"]).crop((0, 0, 60, 44)).save(odd)
+    out = build_processor(f"inpaint;model={files['lama']};mask={files['mask']}",
+                          "image").process(Image.open(odd))
+    src, got = numpy.asarray(Image.open(odd)), numpy.asarray(out)
+    hole = numpy.asarray(Image.open(files["mask"]).resize((60, 44), Image.NEAREST)) > 127
+    assert out.size == (60, 44) and (got[~hole] == src[~hole]).all()
+    mat = load_spandrel(tiny.mat_inpainter(str(tmp_path / "Places_512_FullData_G.pth")), "t")
+    assert mat.architecture.name == "MAT" and mat.purpose == "Inpainting"
+    assert mat.size_requirements.get_padding(64, 48) == (448, 464)
+
+
 def test_patchmatch_rebuilds_a_periodic_texture_reproducibly(files, tmp_path):
     uri = f"patchmatch;mask={files['mask']};seed=3;mask-processors='dilate;size=3'"
     a = numpy.asarray(process(files, tmp_path, uri))
@@ -216,6 +233,21 @@ def test_interposer_converts_spaces_and_caches_the_network():
             None, torch.randn(1, 16, 8, 8))
 
 
+def test_interposer_unpacks_the_packed_flux_latents_flux_files_hold():
+    # dgenerate writes Flux latents packed, (tokens, 64): "interposer;source=fx" takes them as
+    # they come from an --image-seeds file (the corpus' flux-to-sdxl workflow)
+    import torch
+    from diffusers import FluxPipeline
+
+    unpacked = torch.randn(1, 16, 8, 8)
+    packed = FluxPipeline._pack_latents(unpacked, 1, 16, 8, 8)
+    proc = build_processor("interposer;source=fx;target=xl", "latents")
+    assert torch.equal(proc.unpack_flux(packed), unpacked)
+    assert torch.allclose(proc.process(None, packed), proc.process(None, unpacked))
+    with pytest.raises(DgenerateError, match="not a square image"):
+        proc.process(None, torch.randn(1, 8, 64))
+
+
 def test_help_lists_the_built_processors(capsys):
     names = ["hed", "openpose", "upscaler", "inpaint", "patchmatch", "upscaler-ncnn"]
     assert main(["--image-processor-help", *names]) == 0
@@ -246,6 +278,19 @@ def test_upscaler_ncnn_arguments_and_a_clear_line_without_ncnn(files):
         with pytest.raises(DgenerateError, match=r"needs the ncnn package, install it with: "
                                                  r"pip install dgenerate\[ncnn\]"):
             processor.process(Image.open(files["in"]))
+
+
+def test_upscaler_ncnn_runs_a_random_ncnn_model_in_tiles(files, tmp_path):
+    pytest.importorskip("ncnn")
+    model = tiny.ncnn_upscaler(str(tmp_path / "x4.bin"))
+    param = str(tmp_path / "x4.param")
+    image = Image.open(files["in"])
+    tiled = build_processor(f"upscaler-ncnn;model={model};param={param};tile=32;overlap=4;"
+                            "threads=1;winograd=true;sgemm=true", "image").process(image)
+    whole = build_processor(f"upscaler-ncnn;model={model};param={param};tile=0",
+                            "image").process(image)
+    assert tiled.size == whole.size == (256, 192) and tiled.mode == "RGB"
+    assert numpy.asarray(whole).std() > 0
 
 
 # leres (LeReS depth, and monocular depth boost with the pix2pix merge network) ----------------

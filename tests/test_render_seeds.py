@@ -173,6 +173,27 @@ def test_load_seed_resizes_image_and_mask(files):
     assert load_seed(parse_image_seed(img), None, False, align=16).size == (96, 64)
 
 
+def test_mask_takes_the_resized_size_of_its_image_before_the_processors(files, tmp_path):
+    # the corpus' outpaint one-liners: letterbox on the seed, outpaint-mask on the mask; each
+    # chain adds the same border, so the mask must be resized to the image's resized size
+    # (64x48), not to the letterboxed one (96x80), before its own chain runs
+    from types import SimpleNamespace
+
+    from dgenerate_core.seeds.load import load_seed_frames
+
+    img, _, _, _ = files
+    small_mask = tmp_path / "small-mask.png"
+    Image.new("L", (32, 24), 0).save(small_mask)
+    opts = SimpleNamespace(device=None, seed_image_processors=[
+        "letterbox;box-size=16;box-is-padding=true"],
+        mask_image_processors=["outpaint-mask;box=16"], control_image_processors=None)
+    seed = load_seed_frames(parse_image_seed(f"{img};{small_mask}"), (64, 64), False, opts=opts)
+    loaded = seed.frame(0)
+    assert loaded.image.size == (96, 80) and loaded.mask.size == (96, 80)
+    mask = loaded.mask.convert("L")
+    assert mask.getpixel((0, 0)) == 255 and mask.getpixel((48, 40)) == 0
+
+
 def test_unreadable_image_is_one_line_naming_the_seed(files):
     bad = files[2]
     with pytest.raises(UsageError) as info:

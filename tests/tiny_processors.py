@@ -196,6 +196,45 @@ def compact_upscaler(path: str, scale: int = 4, num_feat: int = 8, num_conv: int
     return path
 
 
+def swinir_upscaler(path: str, scale: int = 4) -> str:
+    """A small random SwinIR (classical SR, pixelshuffle, window 8: the SwinIR-M x4 layout with
+    fewer and narrower layers) saved as the released .pth files are ({"params": state dict})."""
+    import torch
+    from spandrel.architectures.SwinIR.__arch.SwinIR import SwinIR
+
+    torch.manual_seed(0)  # built for real: its index and mask buffers are computed
+    net = SwinIR(upscale=scale, img_size=48, window_size=8, embed_dim=12, depths=[2],
+                 num_heads=[2], mlp_ratio=2.0, upsampler="pixelshuffle", resi_connection="1conv")
+    torch.save({"params": net.state_dict()}, path)
+    return path
+
+
+def ncnn_upscaler(path: str, scale: int = 4, features: int = 8) -> str:
+    """A random x``scale`` NCNN upscaler: ``path`` is its .bin, the .param file is written beside
+    it (same stem). Input -> 3x3 convolution -> ReLU -> 3x3 convolution -> PixelShuffle, in
+    ncnn's own formats (text .param; .bin with a float32 flag before each weight blob)."""
+    import numpy
+
+    rng = numpy.random.default_rng(0)
+    out = 3 * scale * scale
+    sizes = (features * 3 * 9, out * features * 9)
+    param = "\n".join([
+        "7767517", "5 5",
+        "Input            in0       0 1 in0",
+        f"Convolution      conv_0    1 1 in0 c0 0={features} 1=3 4=1 5=1 6={sizes[0]}",
+        "ReLU             relu_0    1 1 c0 r0",
+        f"Convolution      conv_1    1 1 r0 c1 0={out} 1=3 4=1 5=1 6={sizes[1]}",
+        f"PixelShuffle     shuffle   1 1 c1 out0 0={scale}", ""])
+    with open(os.path.splitext(path)[0] + ".param", "w") as f:
+        f.write(param)
+    with open(path, "wb") as f:
+        for size, biases in zip(sizes, (features, out)):
+            f.write(numpy.zeros(1, numpy.uint32).tobytes())  # flag 0: float32 weights follow
+            f.write((rng.standard_normal(size) * 0.1).astype(numpy.float32).tobytes())
+            f.write(numpy.full(biases, 0.3, numpy.float32).tobytes())
+    return path
+
+
 def lama_inpainter(path: str) -> str:
     """A random-weight LaMa (big-lama's architecture) state dict saved as a .pth file, in the
     key layout of the released checkpoints ("generator.model...")."""
@@ -208,13 +247,25 @@ def lama_inpainter(path: str) -> str:
     return path
 
 
+def mat_inpainter(path: str) -> str:
+    """A random-weight MAT (spandrel-extra-arches' architecture: one fixed size, 62M
+    parameters) saved in fp16 as a .pth state dict, like Places_512_FullData_G.pth."""
+    import torch
+    from spandrel_extra_arches.architectures.MAT.__arch.MAT import MAT
+
+    torch.manual_seed(0)  # built for real: its filters are computed buffers
+    state = {k: v.half() if v.is_floating_point() else v for k, v in MAT().state_dict().items()}
+    torch.save(state, path)
+    return path
+
+
 @builder("interposer")
 def _interposer(cache):
     from safetensors.torch import save_file
 
     from dgenerate_core.processors.interposer import REPO, build_network, weight_name
 
-    for source, target in (("v1", "xl"), ("xl", "v3"), ("ca", "v1")):
+    for source, target in (("v1", "xl"), ("xl", "v3"), ("ca", "v1"), ("fx", "xl")):
         state = random_state(lambda: build_network(source, target), half=False)
         path = hub_path(cache, REPO, f"v4.0/{weight_name(source, target)}")
         if not os.path.exists(path):

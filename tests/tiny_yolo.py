@@ -86,6 +86,32 @@ def build_sam_asset(folder: str, name: str = "mobile_sam.pt") -> str:
     return path
 
 
+def build_named_sam_asset(path: str) -> str:
+    """A random-weight ultralytics SAM asset of the architecture its file name names
+    (``sam_l.pt``: SAM ViT-L, ``sam2.1_l.pt``: SAM 2.1 Hiera-L ...: ultralytics picks the
+    architecture by name), with the IoU head biased like ``build_sam_asset``. Large: ViT-L is
+    308M parameters (saved in fp16)."""
+    _prepare()
+    import torch
+    from ultralytics.models.sam import build
+
+    torch.manual_seed(0)
+    name = os.path.basename(path)
+    keep = build._load_checkpoint  # the builders read the name ("sam2.1" adds layers), not a file
+    build._load_checkpoint = lambda model, checkpoint: model
+    try:
+        model = build.sam_model_map[name](name)
+    finally:
+        build._load_checkpoint = keep
+    decoder = getattr(model, "mask_decoder", None) or model.sam_mask_decoder  # SAM / SAM 2
+    with torch.no_grad():
+        decoder.iou_prediction_head.layers[-1].bias.fill_(5.0)
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    torch.save({k: v.half() if v.is_floating_point() and v.numel() > 4096 else v
+                for k, v in model.state_dict().items()}, path)
+    return path
+
+
 def build_sam_hub_cache(hub_cache: str) -> str:
     """A random MobileSAM checkpoint (the controlnet-aux architecture) in the Hugging Face hub
     cache layout, as ``ybelkada/segment-anything`` ``checkpoints/sam_vit_h_4b8939.pth``, for

@@ -1,6 +1,6 @@
 """Run every upstream corpus script against tiny stand-in models and print what happened.
 
-    python tools/corpus_report.py [--work DIR] [--timeout S] [--pretend-gpu]
+    python tools/corpus_report.py [--work DIR] [--timeout S] [--pretend-gpu] [--heavy]
                                   [--only SUBSTRING ...] [--inject ARG ...]
 
 Scripts run unchanged (see tests/corpus_standins.py for how: a stand-in Hugging Face hub cache,
@@ -36,6 +36,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--timeout", type=float, default=180, help="seconds per script")
     p.add_argument("--pretend-gpu", action="store_true",
                    help="have_cuda() answers True (scripts take their GPU branch)")
+    p.add_argument("--heavy", action="store_true",
+                   help="also build the large stand-ins: SAM assets sam_l, sam2.1_l and MAT (~45 s, 1.1 GB)")
     p.add_argument("--only", nargs="*", default=[], help="scripts whose path contains one of these")
     p.add_argument("--inject", nargs=argparse.REMAINDER, default=[],
                    help="more injected arguments (last), e.g. --inject --quantizer sdnq")
@@ -64,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
     scripts = [s for s in corpus_scripts() if not args.only or any(o in s for o in args.only)]
     t0 = time.perf_counter()
-    standins = build_standins(os.path.join(args.work, "standins"))
+    standins = build_standins(os.path.join(args.work, "standins"), heavy=args.heavy)
     print(f"stand-ins ready in {time.perf_counter() - t0:.1f} s; running {len(scripts)} scripts",
           file=sys.stderr, flush=True)
     done = 0

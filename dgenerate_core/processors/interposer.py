@@ -135,6 +135,8 @@ class InterposerProcessor(LatentsProcessor):
     def impl_process(self, pipeline: Any, latents: Any) -> Any:
         if self.source == self.target:
             return latents
+        if self.source == "fx" and latents.dim() == 3:
+            latents = self.unpack_flux(latents)
         if latents.dim() != 4 or latents.shape[1] != SPACES[self.source][0]:
             raise self.error(f"expected {self.source} latents with {SPACES[self.source][0]} "
                              f"channels (B, C, H, W), got shape {tuple(latents.shape)}")
@@ -147,6 +149,19 @@ class InterposerProcessor(LatentsProcessor):
             out = net(raw / scale_in + shift_in)
             out = ((out - shift_out) * scale_out).to(device=latents.device, dtype=latents.dtype)
         return out.clone()
+
+    def unpack_flux(self, packed: Any) -> Any:
+        """Packed Flux latents ``(B, tokens, 4C)``, as dgenerate writes Flux latents files, to
+        ``(B, C, H, W)``; the tokens must make a square (the size is not in the file)."""
+        import math
+
+        batch, tokens, channels = (int(n) for n in packed.shape)
+        side = math.isqrt(tokens)
+        if side * side != tokens or channels % 4:
+            raise self.error(f"packed fx latents of shape {tuple(packed.shape)} are not a "
+                             "square image; give unpacked (B, C, H, W) latents")
+        grid = packed.reshape(batch, side, side, channels // 4, 2, 2).permute(0, 3, 1, 4, 2, 5)
+        return grid.reshape(batch, channels // 4, side * 2, side * 2)
 
 
 CLASSES = (InterposerProcessor,)

@@ -108,15 +108,32 @@ class InpaintProcessor(_MaskedFill):
         descriptor = self.descriptor()
         device = weights.torch_device(self.device)
         pixels = numpy.asarray(subject, dtype=numpy.float32) / 255.0
+        height, width = hole.shape
         with weights.on_device([descriptor], device, self.model_offload, self.label):
             dtype = descriptor.dtype
             tensor = torch.from_numpy(pixels).permute(2, 0, 1)[None].to(device, dtype)
             mask = torch.from_numpy(hole.astype(numpy.float32))[None, None].to(device, dtype)
-            out = descriptor(tensor, mask)[0].float().permute(1, 2, 0).clamp(0, 1).cpu()
+            tensor, mask = _padded(descriptor, tensor, mask)
+            out = descriptor(tensor, mask)[0, :, :height, :width]
+            out = out.float().permute(1, 2, 0).clamp(0, 1).cpu()
             filled = (out * 255.0).round().to(torch.uint8).numpy()
         result = numpy.asarray(subject).copy()
         result[hole] = filled[hole]  # the kept area stays exactly as it was
         return Image.fromarray(result, "RGB")
+
+
+def _padded(descriptor: Any, image: Any, mask: Any) -> tuple[Any, Any]:
+    """Image and mask padded on the right and bottom to the size the architecture needs (MAT:
+    squares of multiples of 512; LaMa: multiples of 8): the image repeats its edge, the mask
+    keeps the padding (black). The caller crops the output back."""
+    import torch.nn.functional as F
+
+    height, width = mask.shape[-2:]
+    pad_w, pad_h = descriptor.size_requirements.get_padding(width, height)
+    if not pad_w and not pad_h:
+        return image, mask
+    return (F.pad(image, (0, pad_w, 0, pad_h), mode="replicate"),
+            F.pad(mask, (0, pad_w, 0, pad_h), value=0.0))
 
 
 class PatchmatchProcessor(_MaskedFill):

@@ -22,6 +22,7 @@ def load_spandrel(path: str, label: str) -> Any:
     with weights.quiet():
         import spandrel
 
+        _install_extra_arches()
         try:
             state = weights.load_torch_file(path)
             return spandrel.ModelLoader().load_from_state_dict(state).eval()
@@ -30,6 +31,16 @@ def load_spandrel(path: str, label: str) -> Any:
                              "supports") from None
         except (OSError, RuntimeError, ValueError, KeyError) as ex:
             raise ModelError(f'{label}: cannot load "{path}": {first_line(ex)}') from None
+
+
+def _install_extra_arches() -> None:
+    """Add spandrel-extra-arches' architectures (MAT, ...) to spandrel's registry, once, when
+    that package is installed (the processors extra installs it)."""
+    try:
+        import spandrel_extra_arches
+    except ImportError:
+        return
+    spandrel_extra_arches.install(ignore_duplicates=True)
 
 
 def parse_dtype(dtype: str, processor: ImageProcessor) -> str:
