@@ -241,6 +241,22 @@ def _adapters(hub_cache: str, models: object, controls: dict[str, str], root: st
     return repos
 
 
+# the prompt upscalers' causal language models (tiny_llm), each of its repository's architecture:
+# the magicprompt default (GPT-2) and the Phi-3 mini a magicprompt script names
+LLM_STANDINS = {"Gustavosta/MagicPrompt-Stable-Diffusion": "build_gpt2",
+                "failspy/Phi-3-mini-128k-instruct-abliterated-v3": "build_phi3"}
+
+
+def _llms(hub_cache: str, root: str) -> dict[str, str]:
+    import tiny_llm
+
+    repos = {}
+    for repo, builder in LLM_STANDINS.items():
+        repos[repo] = getattr(tiny_llm, builder)(os.path.join(root, builder.removeprefix("build_")))
+        _add_repo(hub_cache, repo, repos[repo], variants=False)
+    return repos
+
+
 def web_cache(home: str) -> None:
     """The stand-in images of the URLs the adapter scripts download, in the run's web cache."""
     if str(HERE) not in sys.path:
@@ -359,6 +375,7 @@ def build_standins(root: str, models: object = None, heavy: bool = False) -> Sta
         _add_repo(hub_cache, repo, repos[repo])
     _annotators(hub_cache)
     repos.update(_adapters(hub_cache, models, control_dirs, os.path.join(root, "adapters")))
+    repos.update(_llms(hub_cache, os.path.join(root, "llms")))
     web = _web_files(root, WEB_STANDINS)
     with open(done, "w") as f:
         json.dump({"repos": repos, "web": web}, f, indent=1)

@@ -22,7 +22,6 @@ KNOWN = {
     # models with no tiny stand-in yet: each stops at its load with one line naming the model
     "flux/distill_t5/config.dgen": "not found in the Hugging Face cache",
     "latents_interposer/multi-model-workflow-config.dgen": "not found in the Hugging Face cache",
-    "prompt_upscaler/basic_llm/magic-phi3-config.dgen": "cannot load the model",
 }
 # one script per model family where the injected sdnq quantizer runs the whole script
 SDNQ_RUNS = ("flux/basic/flux-schnell-config.dgen", "stablediffusion3/basic/config.dgen",

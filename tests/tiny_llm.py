@@ -12,10 +12,10 @@ CORPUS = ["a cat sitting on a bench in a park", "a dog running on the beach at s
           "photo of a house in the mountains, highly detailed, cinematic lighting"] * 20
 
 
-def build_gpt2(folder: str) -> str:
-    """A 2-layer GPT-2 with a byte-level BPE tokenizer, saved with save_pretrained."""
+def _bpe_tokenizer(folder: str):
+    """A byte-level BPE tokenizer trained on ``CORPUS``, saved in ``folder``."""
     from tokenizers import ByteLevelBPETokenizer
-    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+    from transformers import PreTrainedTokenizerFast
 
     os.makedirs(folder, exist_ok=True)
     bpe = ByteLevelBPETokenizer()
@@ -24,6 +24,30 @@ def build_gpt2(folder: str) -> str:
     tok = PreTrainedTokenizerFast(tokenizer_object=bpe._tokenizer, eos_token="<|endoftext|>",
                                   bos_token="<|endoftext|>", unk_token="<|endoftext|>")
     tok.save_pretrained(folder)
+    return tok
+
+
+def build_phi3(folder: str) -> str:
+    """A 2-layer Phi-3 causal LM (the architecture of the Phi-3 mini the corpus names) with the
+    same tokenizer, saved with save_pretrained."""
+    import torch
+    from transformers import Phi3Config, Phi3ForCausalLM
+
+    tok = _bpe_tokenizer(folder)
+    torch.manual_seed(0)
+    config = Phi3Config(vocab_size=len(tok), hidden_size=32, intermediate_size=64,
+                        num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=2,
+                        max_position_embeddings=256, bos_token_id=tok.eos_token_id,
+                        eos_token_id=tok.eos_token_id, pad_token_id=tok.eos_token_id)
+    Phi3ForCausalLM(config).save_pretrained(folder)
+    return folder
+
+
+def build_gpt2(folder: str) -> str:
+    """A 2-layer GPT-2 with a byte-level BPE tokenizer, saved with save_pretrained."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    tok = _bpe_tokenizer(folder)
     import torch
 
     torch.manual_seed(0)
