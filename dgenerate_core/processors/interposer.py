@@ -152,16 +152,19 @@ class InterposerProcessor(LatentsProcessor):
 
     def unpack_flux(self, packed: Any) -> Any:
         """Packed Flux latents ``(B, tokens, 4C)``, as dgenerate writes Flux latents files, to
-        ``(B, C, H, W)``; the tokens must make a square (the size is not in the file)."""
+        ``(B, C, H, W)`` with diffusers' own unpacking (the one the render uses); the tokens
+        must make a square (the size is not in the file)."""
         import math
 
-        batch, tokens, channels = (int(n) for n in packed.shape)
+        from diffusers import FluxPipeline
+
+        tokens, channels = int(packed.shape[1]), int(packed.shape[2])
         side = math.isqrt(tokens)
         if side * side != tokens or channels % 4:
             raise self.error(f"packed fx latents of shape {tuple(packed.shape)} are not a "
                              "square image; give unpacked (B, C, H, W) latents")
-        grid = packed.reshape(batch, side, side, channels // 4, 2, 2).permute(0, 3, 1, 4, 2, 5)
-        return grid.reshape(batch, channels // 4, side * 2, side * 2)
+        pixels = side * 2 * 8  # two latent rows per token row, eight pixels per latent row
+        return FluxPipeline._unpack_latents(packed, pixels, pixels, 8)
 
 
 CLASSES = (InterposerProcessor,)
