@@ -133,18 +133,16 @@ class LeresProcessor(Annotator):
                     f'argument "{name}": must be a percentage from 0 to 100, got {value}')
         self.near, self.far, self.boost = threshold_near, threshold_far, boost
 
-    def files(self) -> tuple[tuple[str, str, str | None], ...]:
-        merge = ((ANNOTATORS, MERGE_FILE, None),) if self.boost else ()
-        return ((ANNOTATORS, DEPTH_FILE, None),) + merge
-
     def model(self) -> Any:
         """(depth network, merge network or None): each its own object cache entry, so leres
         with and without boost share the depth network."""
-        paths = [self.hub(*f) for f in self.files()]
-        loaders = (load_depth, load_merge)
-        return tuple(weights.cached(("LeresProcessor", weights.file_key(p)),
-                                    lambda p=p, load=load: load(p, self.label), self.loaded_by_name)
-                     for p, load in zip(paths, loaders)) + (None,) * (2 - len(paths))
+        def cached(load: Any, path: str) -> Any:
+            return weights.cached(("LeresProcessor", weights.file_key(path)),
+                                  lambda: load(path, self.label), self.loaded_by_name)
+
+        depth = cached(load_depth, self.hub(ANNOTATORS, DEPTH_FILE, None))
+        merge = cached(load_merge, self.hub(ANNOTATORS, MERGE_FILE, None)) if self.boost else None
+        return depth, merge
 
     def modules(self, model: Any) -> list[Any]:
         return [m for m in model if m is not None]
