@@ -152,8 +152,13 @@ def is_url(text: str) -> bool:
     return text.lower().startswith(("http://", "https://"))
 
 
+def entry_key(url: str) -> str:
+    """The name of ``url``'s entry folder under the web cache."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:32]
+
+
 def _entry_dir(url: str) -> Path:
-    return cache_dir() / hashlib.sha256(url.encode("utf-8")).hexdigest()[:32]
+    return cache_dir() / entry_key(url)
 
 
 def _read_entry(url: str) -> dict | None:

@@ -39,6 +39,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -257,15 +258,6 @@ def _llms(hub_cache: str, root: str) -> dict[str, str]:
     return repos
 
 
-def web_cache(home: str) -> None:
-    """The stand-in images of the URLs the adapter scripts download, in the run's web cache."""
-    if str(HERE) not in sys.path:
-        sys.path.insert(0, str(HERE))
-    from tiny_adapters import seed_web_cache
-
-    seed_web_cache(os.path.join(home, "dgenerate-cache", "web"))
-
-
 # model files the corpus' processors name by URL (dgenerate fetches them through its web cache):
 # URL -> a tiny_processors builder of the same spandrel architecture, in the released layout
 WEB_STANDINS = {
@@ -324,25 +316,41 @@ def _add_heavy(root: str, standins: "StandIns", done: str) -> "StandIns":
     return standins
 
 
-def fill_web_cache(standins: StandIns, cache_root: str) -> None:
-    """Lay the URL stand-ins out in dgenerate's web cache under ``cache_root``
-    (``$DGENERATE_CACHE``) exactly as a download leaves an entry: ``web/<sha256(url)[:32]>/``
-    holding the file under the URL's file name and ``.entry.json`` (url, file, mime, time).
-    The scripts name https URLs of github / huggingface that a loopback server cannot answer
-    without editing them, and run in offline mode: so dgenerate takes its cache-hit path, the
-    one every run after the first download takes."""
-    import hashlib
+def _web_entry(web: str, url: str, mime: str, place: Callable[[str], None]) -> None:
+    """One entry of dgenerate's web cache folder ``web`` as a download leaves it (the folder
+    ``webcache.entry_key(url)``, the file under the URL's name, ``.entry.json``); ``place(path)``
+    puts the file there. An entry already there is kept."""
+    from dgenerate_core import webcache  # this file also runs as a script, before REPO is on the path
 
+    folder = os.path.join(web, webcache.entry_key(url))
+    name = url.rsplit("/", 1)[-1]
+    if os.path.exists(os.path.join(folder, webcache.ENTRY_FILE)):
+        return
+    os.makedirs(folder, exist_ok=True)
+    place(os.path.join(folder, name))
+    with open(os.path.join(folder, webcache.ENTRY_FILE), "w", encoding="utf-8") as f:
+        json.dump({"url": url, "file": name, "mime": mime, "time": time.time()}, f)
+
+
+def fill_web_cache(standins: StandIns, home: str) -> None:
+    """The run's web cache (``$DGENERATE_CACHE/web`` of ``script_env``): the model files the
+    processor scripts name by URL (``standins.web``) and stand-in images for the image URLs the
+    adapter scripts download (``tiny_adapters.WEB_IMAGES``). The scripts name https URLs of
+    github / huggingface that a loopback server cannot answer without editing them, and run in
+    offline mode: so dgenerate takes its cache-hit path, the one every run after the first
+    download takes."""
+    from PIL import Image
+
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    from tiny_adapters import WEB_IMAGES
+
+    web = os.path.join(home, "dgenerate-cache", "web")
     for url, path in standins.web.items():
-        folder = os.path.join(cache_root, "web", hashlib.sha256(url.encode()).hexdigest()[:32])
-        name = url.rsplit("/", 1)[-1]
-        if os.path.exists(os.path.join(folder, ".entry.json")):
-            continue
-        os.makedirs(folder, exist_ok=True)
-        os.symlink(path, os.path.join(folder, name))
-        with open(os.path.join(folder, ".entry.json"), "w") as f:
-            json.dump({"url": url, "file": name, "mime": "application/octet-stream",
-                       "time": time.time()}, f)
+        _web_entry(web, url, "application/octet-stream", lambda dest, path=path: os.symlink(path, dest))
+    for i, (url, mime) in enumerate(WEB_IMAGES.items()):
+        noise = Image.effect_noise((64, 64), 20 + 5 * i).convert("RGB")
+        _web_entry(web, url, mime, noise.save)
 
 
 def build_standins(root: str, models: object = None, heavy: bool = False) -> StandIns:
@@ -450,8 +458,7 @@ def run_script(script: str, standins: StandIns, work: str, pretend_gpu: bool = F
     copy = Path(copy_corpus(work)) / script
     home = os.path.join(work, "home")
     os.makedirs(home, exist_ok=True)
-    web_cache(home)
-    fill_web_cache(standins, os.path.join(home, "dgenerate-cache"))
+    fill_web_cache(standins, home)
     cmd = [sys.executable, str(Path(__file__).resolve()), "--boot"]
     cmd += ["--pretend-gpu"] if pretend_gpu else []
     cmd += ["--file", copy.name] + injected(script) + list(extra or [])
@@ -503,8 +510,7 @@ def run_scripts(scripts: list[str], standins: StandIns, work: str, pretend_gpu: 
     logs = os.path.join(work, "logs")
     os.makedirs(home, exist_ok=True)
     os.makedirs(logs, exist_ok=True)
-    web_cache(home)
-    fill_web_cache(standins, os.path.join(home, "dgenerate-cache"))
+    fill_web_cache(standins, home)
     listing = os.path.join(work, "scripts.json")
     with open(listing, "w") as f:
         json.dump({"corpus": copy, "scripts": scripts, "logs": logs, "timeout": timeout,

@@ -1,7 +1,7 @@
 """Tiny random-weight LoRAs, textual inversions, IP adapters, image encoders and T2I adapters
 laid out as the real hub repositories the corpus names (``ADAPTER_REPOS``), for the stand-in hub
-cache of ``corpus_standins.py``; and stand-in files for the image URLs those scripts download
-(``seed_web_cache``: the entries dgenerate's web cache would hold after a real download).
+cache of ``corpus_standins.py``; and the image URLs those scripts download (``WEB_IMAGES``,
+which ``corpus_standins.fill_web_cache`` puts in the run's web cache).
 
 Each builder writes the file format the real repository has, as far as the scripts, the
 repositories' training scripts and diffusers' loaders tell:
@@ -338,20 +338,3 @@ WEB_IMAGES = {
     TESTING + "women_input.png": "image/png",
     "https://huggingface.co/InstantX/SD3.5-Large-IP-Adapter/resolve/main/assets/1.jpg": "image/jpeg",
 }
-
-
-def seed_web_cache(cache: str, size: int = 64) -> None:
-    """Write a stand-in image for each of ``WEB_IMAGES`` into the web cache folder ``cache``
-    (``$DGENERATE_CACHE/web``) as ``webcache.fetch`` leaves a download: ``<sha256(url)[:32]>/``
-    holding the file under the URL's last path segment and ``.entry.json``."""
-    from PIL import Image
-
-    for i, (url, mime) in enumerate(WEB_IMAGES.items()):
-        folder = os.path.join(cache, hashlib.sha256(url.encode("utf-8")).hexdigest()[:32])
-        name = url.rsplit("/", 1)[1]
-        if os.path.isfile(os.path.join(folder, ".entry.json")):
-            continue
-        os.makedirs(folder, exist_ok=True)
-        Image.effect_noise((size, size), 20 + 5 * i).convert("RGB").save(os.path.join(folder, name))
-        with open(os.path.join(folder, ".entry.json"), "w", encoding="utf-8") as f:
-            json.dump({"url": url, "file": name, "mime": mime, "time": time.time()}, f)
