@@ -472,3 +472,19 @@ def test_zoe_refuses_a_file_that_is_not_its_checkpoint(narrow, tmp_path, monkeyp
         assert code != 0 and len(err) == 1 and why in err[0]
         assert "is not a ZoeDepth checkpoint: " in err[0]
         assert err[0].startswith('dgenerate: error: image processor "zoe": "')
+
+
+def test_leres_refuses_a_file_that_is_not_its_checkpoint(files, tmp_path, monkeypatch, capsys):
+    import torch
+
+    cache = str(tmp_path / "hub")
+    path = tiny.hub_path(cache, "lllyasviel/Annotators", "res101.pth")
+    monkeypatch.setenv("HF_HUB_CACHE", cache)
+    for state, why in (({"module.x": torch.zeros(2)}, "of its weights are missing (first: "),
+                       (None, 'no "depth_model" state dict')):
+        torch.save({"depth_model": state} if state is not None else {"model": {}}, path)
+        code = main(["--sub-command", "image-process", files["in"], "-o",
+                     str(tmp_path / "o.png"), "-p", "leres"])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code != 0 and len(err) == 1 and why in err[0], err
+        assert err[0].startswith('dgenerate: error: image processor "leres": '), err

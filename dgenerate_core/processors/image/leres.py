@@ -20,15 +20,25 @@ DEPTH_FILE = "res101.pth"
 MERGE_FILE = "latest_net_G.pth"
 
 
-def _filled(make: Any, state: dict) -> Any:
+def _filled(make: Any, state: dict, path: str, label: str, what: str) -> Any:
     """The module ``make()`` built on the meta device, allocated on the CPU in float32 and
-    loaded strictly from ``state`` (so no random initialisation runs first)."""
+    loaded strictly from ``state`` (so no random initialisation runs first). A file that does
+    not fit the network is one error line naming it."""
     import torch
 
     with torch.device("meta"):
         module = make()
     module = module.to_empty(device="cpu").float()
-    module.load_state_dict(state, strict=True)
+    wanted = module.state_dict()
+    missing = [k for k in wanted if k not in state]
+    wrong = [k for k in wanted if k in state and tuple(state[k].shape) != tuple(wanted[k].shape)]
+    if missing or wrong:
+        first = (missing or wrong)[0]
+        raise ModelError(f'{label or "leres"}: "{path}" is not a {what} checkpoint: '
+                         + (f"{len(missing)} of its weights are missing" if missing
+                            else f"{len(wrong)} of its weights have the wrong shape")
+                         + f" (first: {first})")
+    module.load_state_dict(state, strict=False)
     return module.eval()
 
 
@@ -43,7 +53,7 @@ def load_depth(path: str, label: str = "") -> Any:
         raise ModelError(f'{label or "leres"}: "{path}" is not a LeReS checkpoint '
                          '(no "depth_model" state dict)')
     return _filled(lambda: RelDepthModel(backbone="resnext101"),
-                   strip_prefix_if_present(state, "module."))
+                   strip_prefix_if_present(state, "module."), path, label, "LeReS depth")
 
 
 def merge_network() -> Any:
@@ -81,7 +91,10 @@ def merge_network() -> Any:
 def load_merge(path: str, label: str = "") -> Any:
     """The pix2pix merge network from ``latest_net_G.pth`` (the U-Net's own state dict)."""
     state = weights.load_torch_file(path)
-    return _filled(merge_network(), {"netG." + k: v for k, v in state.items()})
+    if not isinstance(state, dict):
+        raise ModelError(f'{label or "leres"}: "{path}" is not a pix2pix merge network checkpoint')
+    return _filled(merge_network(), {"netG." + k: v for k, v in state.items()}, path, label,
+                   "pix2pix merge network")
 
 
 BOOST_MIN_SIDE = 192
